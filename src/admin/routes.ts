@@ -1,0 +1,80 @@
+/**
+ * The admin API under /_liftlog/ (contract in DESIGN.md, "Admin API"): JSON in and out, errors in
+ * the AWS shape, `Authorization: Bearer <token>` when the server has an admin token.
+ */
+import type { IncomingMessage } from "node:http";
+import { timingSafeEqual, createHash } from "node:crypto";
+import { ServiceError, invalidRequest, serializationError } from "../protocol/errors.js";
+import { readBody } from "../protocol/http.js";
+import type { Services } from "../operations/context.js";
+import { ingestEvents, registerFleet, type IngestEvent } from "../operations/ingest.js";
+
+export const ADMIN_BODY_LIMIT = 32 * 1024 * 1024;
+
+export interface AdminResponse {
+  status: number;
+  body: unknown;
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+export function checkAdminToken(req: IncomingMessage, token: string | undefined): void {
+  if (!token) return;
+  const header = req.headers.authorization ?? "";
+  const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+  if (!timingSafeEqual(digest(given), digest(token))) {
+    throw new ServiceError("UnauthorizedException", "This admin endpoint requires 'Authorization: Bearer <admin token>' (the server's --admin-token).", 401);
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw serializationError(`Request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseNdjson(body: Buffer): IngestEvent[] {
+  const lines = body.toString("utf8").split("\n");
+  const events: IngestEvent[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      events.push(JSON.parse(line));
+    } catch (err) {
+      throw serializationError(`Line ${i + 1} is not valid JSON: ${(err as Error).message}. Nothing in this batch was stored.`);
+    }
+  });
+  return events;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export async function handleAdmin(services: Services, req: IncomingMessage, path: string, health: () => unknown): Promise<AdminResponse> {
+  const method = req.method ?? "GET";
+  if (path === "/_liftlog/health" && method === "GET") return { status: 200, body: health() };
+  if (path === "/_liftlog/fleets" && method === "POST") {
+    const body = parseJson(await readBody(req, ADMIN_BODY_LIMIT));
+    return { status: 200, body: await registerFleet(services, body as never) };
+  }
+  if (path === "/_liftlog/events" && method === "POST") {
+    const raw = await readBody(req, ADMIN_BODY_LIMIT);
+    if ((req.headers["content-type"] ?? "").startsWith("application/x-ndjson")) {
+      return { status: 200, body: await ingestEvents(services, parseNdjson(raw)) };
+    }
+    const body = parseJson(raw);
+    if (!isObject(body) || !Array.isArray(body.Events)) {
+      throw invalidRequest('Body must be {"FleetId": "<id or ARN>", "Events": [{"EventCode": ..., "Message": ...}, ...]}.');
+    }
+    if (body.FleetId !== undefined && typeof body.FleetId !== "string") throw invalidRequest("FleetId must be a string.");
+    return {
+      status: 200,
+      body: await ingestEvents(services, body.Events as IngestEvent[], body.FleetId as string | undefined, {
+        Region: body.Region,
+        AccountId: body.AccountId,
+      }),
+    };
+  }
+  throw new ServiceError("UnknownOperationException", `No admin endpoint ${method} ${path}.`, 404);
+}

@@ -1,0 +1,3 @@
+export async function seed(): Promise<number> {
+  throw new Error("liftlog seed: not built yet");
+}

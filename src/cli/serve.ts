@@ -1,0 +1,66 @@
+/** `liftlog serve`: run the service until SIGTERM/SIGINT, then drain and close cleanly. */
+import { parseArgs } from "node:util";
+import { defaultConfig, parseAccounts, DEFAULT_PORT } from "../config.js";
+import { createLiftlogServer } from "../server.js";
+
+const HELP = `Usage: liftlog serve [options]
+
+  --port N            port to listen on (default ${DEFAULT_PORT}; env LIFTLOG_PORT; 0 picks a free one)
+  --host H            address to bind (default 127.0.0.1; env LIFTLOG_HOST)
+  --data-dir DIR      where the SQLite database lives (default ./liftlog-data; env LIFTLOG_DATA_DIR);
+                      ':memory:' for a throwaway store
+  --admin-token T     require 'Authorization: Bearer T' on /_liftlog/ admin endpoints (env LIFTLOG_ADMIN_TOKEN)
+  --accounts MAP      access key to account map, AKID=123456789012,... (env LIFTLOG_ACCOUNTS)
+  --default-region R  region for admin calls that name none (default us-east-1)
+  --max-page-size N   largest page any call returns; larger Limits are clamped (default 1000)
+  --public-url URL    base URL for the log URLs the server hands out (default: the request's Host)
+  --verbose           log each request`;
+
+export async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      "admin-token": { type: "string" },
+      accounts: { type: "string" },
+      "default-region": { type: "string" },
+      "max-page-size": { type: "string" },
+      "public-url": { type: "string" },
+      verbose: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const config = defaultConfig();
+  if (values.port !== undefined) config.port = Number(values.port);
+  if (values.host !== undefined) config.host = values.host;
+  if (values["data-dir"] !== undefined) config.dataDir = values["data-dir"];
+  if (values["admin-token"] !== undefined) config.adminToken = values["admin-token"];
+  if (values.accounts !== undefined) config.accounts = parseAccounts(values.accounts);
+  if (values["default-region"] !== undefined) config.defaultRegion = values["default-region"];
+  if (values["max-page-size"] !== undefined) config.maxPageSize = Number(values["max-page-size"]);
+  if (values["public-url"] !== undefined) config.publicUrl = values["public-url"].replace(/\/+$/, "");
+  config.quiet = !values.verbose;
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  if (!Number.isInteger(config.maxPageSize) || config.maxPageSize < 1) throw new Error("--max-page-size must be a positive integer");
+
+  const server = await createLiftlogServer(config);
+  const endpoint = await server.listen();
+  console.log(`liftlog listening on ${endpoint} (data: ${config.dataDir})`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.log(`liftlog: ${signal}, draining in-flight requests`);
+      void server.close().then(resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  console.log("liftlog: stopped");
+  return 0;
+}

@@ -1,0 +1,60 @@
+/** Server configuration: flags, then LIFTLOG_* environment variables, then these defaults. */
+import { join } from "node:path";
+
+export const DEFAULT_PORT = 4580;
+export const DEFAULT_ACCOUNT = "000000000000";
+export const DEFAULT_REGION = "us-east-1";
+
+export interface LiftlogConfig {
+  host: string;
+  port: number;
+  /** Directory of the SQLite database, or ":memory:" for a throwaway store. */
+  dataDir: string;
+  /** When set, /_liftlog/ admin endpoints require `Authorization: Bearer <token>`. */
+  adminToken?: string;
+  /** Access key ID -> account ID. Unlisted keys: a 12-digit key is its own account, others the default. */
+  accounts: Record<string, string>;
+  defaultAccount: string;
+  defaultRegion: string;
+  maxPageSize: number;
+  /** Base URL written into log URLs; by default the Host the request came to. */
+  publicUrl?: string;
+  /** Quiet: no request log lines. */
+  quiet: boolean;
+}
+
+export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConfig {
+  return {
+    host: env.LIFTLOG_HOST ?? "127.0.0.1",
+    port: env.LIFTLOG_PORT !== undefined ? Number(env.LIFTLOG_PORT) : DEFAULT_PORT,
+    dataDir: env.LIFTLOG_DATA_DIR ?? join(process.cwd(), "liftlog-data"),
+    adminToken: env.LIFTLOG_ADMIN_TOKEN || undefined,
+    accounts: parseAccounts(env.LIFTLOG_ACCOUNTS ?? ""),
+    defaultAccount: env.LIFTLOG_DEFAULT_ACCOUNT ?? DEFAULT_ACCOUNT,
+    defaultRegion: env.LIFTLOG_DEFAULT_REGION ?? DEFAULT_REGION,
+    maxPageSize: env.LIFTLOG_MAX_PAGE_SIZE !== undefined ? Number(env.LIFTLOG_MAX_PAGE_SIZE) : 1000,
+    publicUrl: env.LIFTLOG_PUBLIC_URL || undefined,
+    quiet: true,
+  };
+}
+
+/** "AKID1=111111111111,AKID2=222222222222" */
+export function parseAccounts(text: string): Record<string, string> {
+  const accounts: Record<string, string> = {};
+  for (const pair of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [key, account] = pair.split("=").map((s) => s.trim());
+    if (!key || !account || !/^\d{12}$/.test(account)) {
+      throw new Error(`bad account mapping '${pair}': expected ACCESS_KEY_ID=123456789012`);
+    }
+    accounts[key] = account;
+  }
+  return accounts;
+}
+
+export function accountFor(config: LiftlogConfig, accessKeyId: string): string {
+  return config.accounts[accessKeyId] ?? (/^\d{12}$/.test(accessKeyId) ? accessKeyId : config.defaultAccount);
+}
+
+export function databasePath(config: LiftlogConfig): string {
+  return config.dataDir === ":memory:" ? ":memory:" : join(config.dataDir, "liftlog.db");
+}

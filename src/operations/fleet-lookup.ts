@@ -1,0 +1,25 @@
+/** Resolving a FleetIdOrArn within the caller's account and region. */
+import { parseFleetRef } from "../fleets/ids.js";
+import { notFound } from "../protocol/errors.js";
+import type { FleetRecord, Scope, Store } from "../store/types.js";
+
+export async function findFleet(store: Store, scope: Scope, idOrArn: string): Promise<FleetRecord | undefined> {
+  const ref = parseFleetRef(idOrArn);
+  // An ARN naming another account or region never reaches that account's fleets.
+  if (ref.arnScope && (ref.arnScope.accountId !== scope.accountId || ref.arnScope.region !== scope.region)) return undefined;
+  return store.getFleet(scope, ref.fleetId);
+}
+
+/** The fleet, deleted or not (its events outlive it); NotFoundException when it never existed here. */
+export async function requireFleet(store: Store, scope: Scope, idOrArn: string): Promise<FleetRecord> {
+  const fleet = await findFleet(store, scope, idOrArn);
+  if (!fleet) throw notFound(`Fleet ${idOrArn} not found in account ${scope.accountId}, region ${scope.region}.`);
+  return fleet;
+}
+
+/** A fleet that has not been deleted: what every operation but DescribeFleetEvents acts on. */
+export async function requireLiveFleet(store: Store, scope: Scope, idOrArn: string): Promise<FleetRecord> {
+  const fleet = await requireFleet(store, scope, idOrArn);
+  if (fleet.deleted) throw notFound(`Fleet ${idOrArn} was deleted; only its events remain readable (DescribeFleetEvents).`);
+  return fleet;
+}

@@ -1,0 +1,166 @@
+/**
+ * The admin side of the event log: registering external fleets (hosted elsewhere, not simulated)
+ * and ingesting batches of events for any fleet. A batch is validated whole before anything is
+ * stored, and stored in one transaction: all or nothing.
+ * An external fleet's Status follows the newest FLEET_STATE_* event ingested for it.
+ */
+import { randomUUID } from "node:crypto";
+import { fleetArn, newFleetId, parseFleetRef } from "../fleets/ids.js";
+import { validationProblems, satisfies } from "../model/validate.js";
+import { invalidRequest, notFound } from "../protocol/errors.js";
+import type { FleetRecord, NewEvent, Scope } from "../store/types.js";
+import type { Services } from "./context.js";
+import { findFleet } from "./fleet-lookup.js";
+import { checkRegion } from "./regions.js";
+
+export interface RegisterFleetInput {
+  Name: string;
+  Region?: string;
+  AccountId?: string;
+}
+
+export interface IngestEvent {
+  FleetId?: string;
+  Region?: string;
+  AccountId?: string;
+  EventCode: string;
+  Message: string;
+  EventTime?: number;
+  ResourceId?: string;
+  Log?: string;
+  Count?: number;
+}
+
+export const MAX_INGEST_BATCH = 10_000;
+const ACCOUNT_PATTERN = /^\d{12}$/;
+const EVENT_FIELDS = new Set(["FleetId", "Region", "AccountId", "EventCode", "Message", "EventTime", "ResourceId", "Log", "Count"]);
+
+function scopeOf(services: Services, where: string, region: unknown, accountId: unknown): Scope {
+  if (region !== undefined && typeof region !== "string") throw invalidRequest(`${where}Region must be a string such as "us-west-2".`);
+  if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_PATTERN.test(accountId))) {
+    throw invalidRequest(`${where}AccountId must be a 12-digit AWS account ID, got ${JSON.stringify(accountId)}.`);
+  }
+  const scope = { region: region ?? services.defaultScope.region, accountId: accountId ?? services.defaultScope.accountId };
+  checkRegion(scope.region);
+  return scope;
+}
+
+export async function registerFleet(services: Services, input: RegisterFleetInput): Promise<{ FleetId: string; FleetArn: string }> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) throw invalidRequest("Body must be a JSON object.");
+  if (typeof input.Name !== "string" || !satisfies(input.Name, "NonZeroAndMaxString")) {
+    throw invalidRequest("Name is required: a string of 1 to 1024 characters.");
+  }
+  const scope = scopeOf(services, "", input.Region, input.AccountId);
+  const fleetId = newFleetId();
+  const now = services.clock.now();
+  const fleet: FleetRecord = {
+    ...scope,
+    fleetId,
+    fleetArn: fleetArn(scope, fleetId),
+    name: input.Name,
+    kind: "external",
+    status: "NEW",
+    creationTimeMs: now,
+    deleted: false,
+    attributes: { ComputeType: "ANYWHERE", NewGameSessionProtectionPolicy: "NoProtection", MetricGroups: ["default"] },
+  };
+  await services.store.createFleet(fleet);
+  return { FleetId: fleet.fleetId, FleetArn: fleet.fleetArn };
+}
+
+/** Checks one event's fields; returns its problem (naming the field) or undefined. */
+function eventProblem(e: Record<string, unknown>): string | undefined {
+  if (typeof e !== "object" || e === null || Array.isArray(e)) return "must be a JSON object";
+  const unknown = Object.keys(e).find((k) => !EVENT_FIELDS.has(k));
+  if (unknown) return `has unknown field '${unknown}'; known fields are ${[...EVENT_FIELDS].join(", ")}`;
+  if (e.EventCode === undefined) return "EventCode is required";
+  if (e.Message === undefined) return "Message is required";
+  for (const field of ["EventCode", "Message", "ResourceId", "Log"] as const) {
+    if (e[field] !== undefined && typeof e[field] !== "string") return `${field} must be a string`;
+  }
+  if (e.EventTime !== undefined) {
+    const t = e.EventTime;
+    if (typeof t !== "number" || !Number.isFinite(t) || t < 0 || t > 253402300799) {
+      return `EventTime must be epoch seconds (e.g. 1700000000.123), got ${JSON.stringify(t)}`;
+    }
+  }
+  if (e.Count !== undefined && (typeof e.Count !== "number" || !Number.isInteger(e.Count))) return "Count must be an integer";
+  // The model's Event shape holds the rest: EventCode enum, lengths, Count range.
+  const { EventCode, Message, ResourceId, Count } = e;
+  const problems = validationProblems({ EventCode, Message, ResourceId, Count }, "Event");
+  return problems[0];
+}
+
+export async function ingestEvents(services: Services, batch: IngestEvent[], defaultFleet?: string, bodyScope?: { Region?: unknown; AccountId?: unknown }): Promise<{ EventIds: string[] }> {
+  if (batch.length === 0) throw invalidRequest("Events must hold at least one event.");
+  if (batch.length > MAX_INGEST_BATCH) throw invalidRequest(`A batch holds at most ${MAX_INGEST_BATCH} events; this one has ${batch.length}. Split it.`);
+  const now = services.clock.now();
+  const fleets = new Map<string, FleetRecord>();
+  const byScope = new Map<string, { scope: Scope; events: NewEvent[] }>();
+  const order: { key: string; index: number }[] = [];
+
+  for (const [i, raw] of batch.entries()) {
+    const where = `Events[${i}]`;
+    const problem = eventProblem(raw as unknown as Record<string, unknown>);
+    if (problem) throw invalidRequest(`${where}: ${problem}. Nothing in this batch was stored.`);
+    const ref = raw.FleetId ?? defaultFleet;
+    if (typeof ref !== "string" || !satisfies(ref, "FleetIdOrArn")) {
+      throw invalidRequest(`${where}: FleetId must be a fleet ID (fleet-...) or fleet ARN, got ${JSON.stringify(ref ?? null)}. Nothing in this batch was stored.`);
+    }
+    // An ARN names its own account and region; explicit Region/AccountId fields must agree with it.
+    const arnScope = parseFleetRef(ref).arnScope;
+    const scope = scopeOf(services, `${where}: `, raw.Region ?? bodyScope?.Region ?? arnScope?.region, raw.AccountId ?? bodyScope?.AccountId ?? arnScope?.accountId);
+    if (arnScope && (arnScope.region !== scope.region || arnScope.accountId !== scope.accountId)) {
+      throw invalidRequest(`${where}: FleetId ${ref} is in ${arnScope.accountId}/${arnScope.region} but the batch names ${scope.accountId}/${scope.region}. Nothing in this batch was stored.`);
+    }
+    const key = `${scope.accountId}/${scope.region}/${ref}`;
+    let fleet = fleets.get(key);
+    if (!fleet) {
+      fleet = await findFleet(services.store, scope, ref);
+      if (!fleet) throw notFound(`${where}: fleet ${ref} not found in account ${scope.accountId}, region ${scope.region}. Nothing in this batch was stored.`);
+      fleets.set(key, fleet);
+    }
+    const group = `${scope.accountId}/${scope.region}`;
+    if (!byScope.has(group)) byScope.set(group, { scope, events: [] });
+    const events = byScope.get(group)!.events;
+    order.push({ key: group, index: events.length });
+    events.push({
+      eventId: randomUUID(),
+      fleetId: fleet.fleetId,
+      resourceId: raw.ResourceId ?? fleet.fleetId,
+      eventCode: raw.EventCode,
+      message: raw.Message,
+      eventTimeMs: raw.EventTime !== undefined ? Math.round(raw.EventTime * 1000) : now,
+      ...(raw.Count !== undefined ? { count: raw.Count } : {}),
+      ...(raw.Log !== undefined ? { log: raw.Log } : {}),
+    });
+  }
+  if (byScope.size > 1) {
+    throw invalidRequest("A batch may only hold events of one account and region; send one batch per account and region.");
+  }
+  const [{ scope, events }] = [...byScope.values()] as [{ scope: Scope; events: NewEvent[] }];
+  const updated = [...fleets.values()].map((f) => followStatus(f, events)).filter((f): f is FleetRecord => !!f);
+  const stored = await services.store.appendEvents(scope, events, updated);
+  return { EventIds: order.map(({ index }) => stored[index]!.eventId) };
+}
+
+/** The external fleet's record after these events, or undefined when its status does not move. */
+function followStatus(fleet: FleetRecord, events: NewEvent[]): FleetRecord | undefined {
+  if (fleet.kind !== "external") return undefined;
+  const since = (fleet.attributes.statusTimeMs as number | undefined) ?? fleet.creationTimeMs;
+  let newest: NewEvent | undefined;
+  for (const e of events) {
+    if (e.fleetId !== fleet.fleetId || e.eventTimeMs < since) continue;
+    if (!e.eventCode.startsWith("FLEET_STATE_") && e.eventCode !== "FLEET_DELETED") continue;
+    if (!newest || e.eventTimeMs >= newest.eventTimeMs) newest = e;
+  }
+  if (!newest) return undefined;
+  const deleted = newest.eventCode === "FLEET_DELETED";
+  return {
+    ...fleet,
+    status: deleted ? "TERMINATED" : newest.eventCode.slice("FLEET_STATE_".length),
+    deleted,
+    ...(deleted ? { terminationTimeMs: newest.eventTimeMs } : {}),
+    attributes: { ...fleet.attributes, statusTimeMs: newest.eventTimeMs },
+  };
+}

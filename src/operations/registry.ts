@@ -1,0 +1,19 @@
+/**
+ * Operation name -> handler. Handlers take the decoded, validated input (a typed object) and
+ * return the typed output; the protocol layer does everything else.
+ */
+import type { RequestContext, Services } from "./context.js";
+import { describeFleetEvents } from "./fleet-events.js";
+import { createFleet, deleteFleet, describeFleetAttributes, listFleets } from "./fleets.js";
+
+// Inputs arrive already checked against the model, so each handler's declared input type holds.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (services: Services, ctx: RequestContext, input: any) => Promise<unknown>;
+
+export const operations: Record<string, Handler> = {
+  DescribeFleetEvents: describeFleetEvents,
+  CreateFleet: createFleet,
+  DescribeFleetAttributes: describeFleetAttributes,
+  ListFleets: listFleets,
+  DeleteFleet: deleteFleet,
+};

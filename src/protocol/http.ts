@@ -1,0 +1,22 @@
+/** Small HTTP helpers shared by the API, admin and log endpoints. */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { tooLarge } from "./errors.js";
+
+/** Reads the whole body, refusing (413) anything over `limit` bytes without buffering it. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body), ...headers });
+  res.end(body);
+}

@@ -1,0 +1,163 @@
+/**
+ * Wiring: the store, the clock, the signers and the lifecycle behind one HTTP server.
+ *   POST /                   GameLift API (AWS JSON 1.1)
+ *   /_liftlog/...            admin API (DESIGN.md)
+ *   GET /logs/<acct>/<region>/<eventId>?Expires=&Signature=   pre-signed event logs
+ * Every response carries x-amzn-RequestId. SIGTERM: stop accepting, drain in-flight requests,
+ * close the store.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { handleAdmin, checkAdminToken } from "./admin/routes.js";
+import { databasePath, type LiftlogConfig } from "./config.js";
+import { RealClock, type Clock } from "./fleets/clock.js";
+import { FleetLifecycle } from "./fleets/lifecycle.js";
+import type { Services } from "./operations/context.js";
+import { LogUrls } from "./operations/log-urls.js";
+import { TokenSigner } from "./operations/tokens.js";
+import { API_BODY_LIMIT, callerContext, handleApiCall, operationFromTarget } from "./protocol/api.js";
+import { ServiceError, internalError } from "./protocol/errors.js";
+import { readBody, send } from "./protocol/http.js";
+import { JSON11_CONTENT_TYPE, encodeError } from "./protocol/json11.js";
+import { SqliteStore } from "./store/sqlite.js";
+import type { Store } from "./store/types.js";
+
+export const VERSION = "0.1.0";
+
+export interface LiftlogServer {
+  services: Services;
+  server: Server;
+  /** http://host:port once listening. */
+  endpoint: string;
+  listen(): Promise<string>;
+  /** Stops accepting, waits for in-flight requests, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function openStore(config: LiftlogConfig): Promise<Store> {
+  return new SqliteStore(databasePath(config));
+}
+
+export async function createServices(config: LiftlogConfig, store: Store, clock: Clock = new RealClock()): Promise<Services> {
+  return {
+    store,
+    clock,
+    tokens: new TokenSigner(await store.secret("pagination-token")),
+    logUrls: new LogUrls(await store.secret("log-url")),
+    lifecycle: new FleetLifecycle(store, clock),
+    maxPageSize: config.maxPageSize,
+    defaultScope: { accountId: config.defaultAccount, region: config.defaultRegion },
+  };
+}
+
+export async function createLiftlogServer(config: LiftlogConfig, store?: Store): Promise<LiftlogServer> {
+  const services = await createServices(config, store ?? (await openStore(config)));
+  const started = Date.now();
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const health = () => ({ status: "ok", version: VERSION, store: "sqlite", uptimeSeconds: Math.round((Date.now() - started) / 1000) });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = randomUUID();
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const baseUrl = config.publicUrl ?? `http://${req.headers.host ?? `${config.host}:${config.port}`}`;
+    try {
+      if (url.pathname.startsWith("/_liftlog/")) {
+        if (url.pathname !== "/_liftlog/health") checkAdminToken(req, config.adminToken);
+        const { status, body } = await handleAdmin(services, req, url.pathname, health);
+        send(res, status, "application/json", JSON.stringify(body), { "x-amzn-RequestId": requestId });
+      } else if (url.pathname.startsWith("/logs/") && req.method === "GET") {
+        serveLog(services, url, requestId, res);
+      } else if (url.pathname === "/" && req.method === "POST") {
+        const operation = operationFromTarget(req.headers["x-amz-target"]);
+        const ctx = callerContext(config, req, requestId, baseUrl);
+        const body = await readBody(req, API_BODY_LIMIT);
+        const out = await handleApiCall(services, ctx, operation, body);
+        send(res, 200, JSON11_CONTENT_TYPE, out, { "x-amzn-RequestId": requestId });
+      } else {
+        throw new ServiceError("UnknownOperationException", `Nothing at ${req.method} ${url.pathname}. The GameLift API is POST / with X-Amz-Target: GameLift.<Operation>.`, 404);
+      }
+    } catch (err) {
+      const error = err instanceof ServiceError ? err : internalError("The server hit an unexpected error; the request was not applied. Retry, and report it if it persists.");
+      if (!(err instanceof ServiceError)) console.error(`[${requestId}]`, err);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // The rest of an unread body (413) is not worth reading; let the connection go.
+      send(res, error.status, JSON11_CONTENT_TYPE, encodeError(error), {
+        "x-amzn-RequestId": requestId,
+        "x-amzn-ErrorType": error.code,
+        ...(error.status === 413 ? { Connection: "close" } : {}),
+      });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    inFlight++;
+    res.on("close", () => {
+      if (--inFlight === 0) drained?.();
+    });
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 5000;
+
+  const self: LiftlogServer = {
+    services,
+    server,
+    endpoint: "",
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => {
+          const { address, port } = server.address() as AddressInfo;
+          self.endpoint = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+          resolve(self.endpoint);
+        });
+      }),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      server.closeIdleConnections();
+      await closed;
+      await services.store.close();
+    },
+  };
+  return self;
+}
+
+function s3Error(code: string, message: string, requestId: string, extra = ""): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>${requestId}</RequestId></Error>`;
+}
+
+/** GET /logs/<account>/<region>/<eventId>?Expires=&Signature= : the log text, or a 403 in S3's XML error shape. */
+function serveLog(services: Services, url: URL, requestId: string, res: ServerResponse): void {
+  const parts = url.pathname.split("/").slice(2).map((p) => decodeURIComponent(p));
+  const denied = (code: string, message: string, extra = "") =>
+    send(res, 403, "application/xml", s3Error(code, message, requestId, extra), { "x-amzn-RequestId": requestId });
+  if (parts.length !== 3) return denied("AccessDenied", "Access Denied");
+  const [accountId, region, eventId] = parts as [string, string, string];
+  const scope = { accountId, region };
+  const now = services.clock.now();
+  const access = services.logUrls.check(scope, eventId, url.searchParams.get("Expires"), url.searchParams.get("Signature"), now);
+  if (!access.ok) {
+    if (access.reason === "expired") {
+      const expires = new Date(access.expires! * 1000).toISOString();
+      return denied("AccessDenied", "Request has expired", `<Expires>${expires}</Expires><ServerTime>${new Date(now).toISOString()}</ServerTime>`);
+    }
+    return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+  }
+  void services.store.getEventLog(scope, eventId).then(
+    (log) => {
+      if (!log) return send(res, 404, "application/xml", s3Error("NoSuchKey", "The specified key does not exist.", requestId));
+      send(res, 200, "text/plain; charset=utf-8", log.log, { "x-amzn-RequestId": requestId });
+    },
+    (err) => {
+      console.error(`[${requestId}]`, err);
+      send(res, 500, "application/xml", s3Error("InternalError", "We encountered an internal error. Please try again.", requestId));
+    },
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * SQLite schema, one entry per version (PRAGMA user_version counts the entries applied).
+ * Append new versions; never edit one that has shipped.
+ */
+export const sqliteMigrations: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+   CREATE TABLE fleets (
+     pk INTEGER PRIMARY KEY AUTOINCREMENT,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     fleet_id TEXT NOT NULL,
+     fleet_arn TEXT NOT NULL,
+     name TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     status TEXT NOT NULL,
+     creation_time_ms INTEGER NOT NULL,
+     termination_time_ms INTEGER,
+     deleted INTEGER NOT NULL DEFAULT 0,
+     attributes TEXT NOT NULL,
+     UNIQUE (account_id, region, fleet_id)
+   );
+   CREATE TABLE events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     fleet_pk INTEGER NOT NULL REFERENCES fleets (pk),
+     event_id TEXT NOT NULL UNIQUE,
+     resource_id TEXT NOT NULL,
+     event_code TEXT NOT NULL,
+     message TEXT NOT NULL,
+     event_time_ms INTEGER NOT NULL,
+     count INTEGER NOT NULL DEFAULT 1,
+     has_log INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms, seq);
+   CREATE TABLE event_logs (seq INTEGER PRIMARY KEY REFERENCES events (seq), log TEXT NOT NULL);`,
+];
