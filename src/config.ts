@@ -10,6 +10,10 @@ export interface LiftlogConfig {
   port: number;
   /** Directory of the SQLite database, or ":memory:" for a throwaway store. */
   dataDir: string;
+  /** A postgres:// URL: use PostgreSQL (several nodes may share it) instead of SQLite. */
+  db?: string;
+  /** Connections each node keeps to PostgreSQL at most. */
+  dbPoolSize: number;
   /** When set, /_liftlog/ admin endpoints require `Authorization: Bearer <token>`. */
   adminToken?: string;
   /** Access key ID -> account ID. Unlisted keys: a 12-digit key is its own account, others the default. */
@@ -28,6 +32,8 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
     host: env.LIFTLOG_HOST ?? "127.0.0.1",
     port: env.LIFTLOG_PORT !== undefined ? Number(env.LIFTLOG_PORT) : DEFAULT_PORT,
     dataDir: env.LIFTLOG_DATA_DIR ?? join(process.cwd(), "liftlog-data"),
+    db: env.LIFTLOG_DB || undefined,
+    dbPoolSize: env.LIFTLOG_DB_POOL_SIZE !== undefined ? Number(env.LIFTLOG_DB_POOL_SIZE) : 10,
     adminToken: env.LIFTLOG_ADMIN_TOKEN || undefined,
     accounts: parseAccounts(env.LIFTLOG_ACCOUNTS ?? ""),
     defaultAccount: env.LIFTLOG_DEFAULT_ACCOUNT ?? DEFAULT_ACCOUNT,

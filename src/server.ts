@@ -35,7 +35,15 @@ export interface LiftlogServer {
   close(): Promise<void>;
 }
 
+export const isPostgresUrl = (url: string | undefined) => !!url && /^postgres(ql)?:\/\//.test(url);
+
+/** SQLite in the data directory, or PostgreSQL when `db` is a postgres:// URL. */
 export async function openStore(config: LiftlogConfig): Promise<Store> {
+  if (config.db !== undefined) {
+    if (!isPostgresUrl(config.db)) throw new Error(`--db must be a postgres:// or postgresql:// URL, got '${config.db}'`);
+    const { PostgresStore } = await import("./store/postgres.js");
+    return PostgresStore.open({ connectionString: config.db, poolSize: config.dbPoolSize });
+  }
   return new SqliteStore(databasePath(config));
 }
 
@@ -57,7 +65,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  const health = () => ({ status: "ok", version: VERSION, store: "sqlite", uptimeSeconds: Math.round((Date.now() - started) / 1000) });
+  const health = () => ({ status: "ok", version: VERSION, store: config.db ? "postgres" : "sqlite", uptimeSeconds: Math.round((Date.now() - started) / 1000) });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();

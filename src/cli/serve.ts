@@ -9,6 +9,9 @@ const HELP = `Usage: liftlog serve [options]
   --host H            address to bind (default 127.0.0.1; env LIFTLOG_HOST)
   --data-dir DIR      where the SQLite database lives (default ./liftlog-data; env LIFTLOG_DATA_DIR);
                       ':memory:' for a throwaway store
+  --db URL            postgres://user@host:5432/db: use PostgreSQL instead of SQLite (env LIFTLOG_DB);
+                      several nodes may share one database
+  --db-pool-size N    connections to PostgreSQL per node (default 10; env LIFTLOG_DB_POOL_SIZE)
   --admin-token T     require 'Authorization: Bearer T' on /_liftlog/ admin endpoints (env LIFTLOG_ADMIN_TOKEN)
   --accounts MAP      access key to account map, AKID=123456789012,... (env LIFTLOG_ACCOUNTS)
   --default-region R  region for admin calls that name none (default us-east-1)
@@ -23,6 +26,8 @@ export async function serve(args: string[]): Promise<number> {
       port: { type: "string" },
       host: { type: "string" },
       "data-dir": { type: "string" },
+      db: { type: "string" },
+      "db-pool-size": { type: "string" },
       "admin-token": { type: "string" },
       accounts: { type: "string" },
       "default-region": { type: "string" },
@@ -40,6 +45,8 @@ export async function serve(args: string[]): Promise<number> {
   if (values.port !== undefined) config.port = Number(values.port);
   if (values.host !== undefined) config.host = values.host;
   if (values["data-dir"] !== undefined) config.dataDir = values["data-dir"];
+  if (values.db !== undefined) config.db = values.db;
+  if (values["db-pool-size"] !== undefined) config.dbPoolSize = Number(values["db-pool-size"]);
   if (values["admin-token"] !== undefined) config.adminToken = values["admin-token"];
   if (values.accounts !== undefined) config.accounts = parseAccounts(values.accounts);
   if (values["default-region"] !== undefined) config.defaultRegion = values["default-region"];
@@ -47,11 +54,12 @@ export async function serve(args: string[]): Promise<number> {
   if (values["public-url"] !== undefined) config.publicUrl = values["public-url"].replace(/\/+$/, "");
   config.quiet = !values.verbose;
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  if (!Number.isInteger(config.dbPoolSize) || config.dbPoolSize < 1) throw new Error("--db-pool-size must be a positive integer");
   if (!Number.isInteger(config.maxPageSize) || config.maxPageSize < 1) throw new Error("--max-page-size must be a positive integer");
 
   const server = await createLiftlogServer(config);
   const endpoint = await server.listen();
-  console.log(`liftlog listening on ${endpoint} (data: ${config.dataDir})`);
+  console.log(`liftlog listening on ${endpoint} (data: ${config.db ? redactPassword(config.db) : config.dataDir})`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -63,4 +71,8 @@ export async function serve(args: string[]): Promise<number> {
   });
   console.log("liftlog: stopped");
   return 0;
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }

@@ -1,0 +1,35 @@
+/**
+ * PostgreSQL schema, one entry per version. Applied under a transaction-scoped advisory lock, so
+ * several nodes starting at once apply each version exactly once. Append; never edit a shipped one.
+ */
+export const postgresMigrations: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
+   CREATE TABLE fleets (
+     pk BIGSERIAL PRIMARY KEY,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     fleet_id TEXT NOT NULL,
+     fleet_arn TEXT NOT NULL,
+     name TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     status TEXT NOT NULL,
+     creation_time_ms BIGINT NOT NULL,
+     termination_time_ms BIGINT,
+     deleted BOOLEAN NOT NULL DEFAULT FALSE,
+     attributes JSONB NOT NULL,
+     UNIQUE (account_id, region, fleet_id)
+   );
+   CREATE TABLE events (
+     seq BIGSERIAL PRIMARY KEY,
+     fleet_pk BIGINT NOT NULL REFERENCES fleets (pk),
+     event_id TEXT NOT NULL UNIQUE,
+     resource_id TEXT NOT NULL,
+     event_code TEXT NOT NULL,
+     message TEXT NOT NULL,
+     event_time_ms BIGINT NOT NULL,
+     count INTEGER NOT NULL DEFAULT 1,
+     has_log BOOLEAN NOT NULL DEFAULT FALSE
+   );
+   CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms DESC, seq DESC);
+   CREATE TABLE event_logs (seq BIGINT PRIMARY KEY REFERENCES events (seq) ON DELETE CASCADE, log TEXT NOT NULL);`,
+];

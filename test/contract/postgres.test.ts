@@ -1,0 +1,46 @@
+/**
+ * The store contract on the real PostgreSQL of this machine (LIFTLOG_TEST_PG, default
+ * postgresql://postgres@127.0.0.1:5432/postgres), each run in a schema of its own, dropped after.
+ * Without a reachable server the suite says so and skips.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { PostgresStore } from "../../src/store/postgres.js";
+import { storeContract } from "./store-contract.js";
+
+export const PG_URL = process.env.LIFTLOG_TEST_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+async function unreachable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return undefined;
+  } catch (err) {
+    return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}); set LIFTLOG_TEST_PG to run these tests`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const skip = await unreachable();
+if (skip) console.log(`# SKIP postgres contract: ${skip}`);
+const schema = `liftlog_test_${randomBytes(6).toString("hex")}`;
+
+storeContract(
+  "postgres",
+  {
+    open: () => PostgresStore.open({ connectionString: PG_URL, schema, poolSize: 4 }),
+    reopen: async (store) => {
+      await store.close();
+      return PostgresStore.open({ connectionString: PG_URL, schema, poolSize: 4 });
+    },
+    cleanup: async () => {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  },
+  skip,
+);
