@@ -23,6 +23,8 @@ export interface LiftlogConfig {
   maxPageSize: number;
   /** Base URL written into log URLs; by default the Host the request came to. */
   publicUrl?: string;
+  /** Events older than this many days are deleted; 0 keeps them forever. */
+  retentionDays: number;
   /** Quiet: no request log lines. */
   quiet: boolean;
 }
@@ -40,6 +42,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
     defaultRegion: env.LIFTLOG_DEFAULT_REGION ?? DEFAULT_REGION,
     maxPageSize: env.LIFTLOG_MAX_PAGE_SIZE !== undefined ? Number(env.LIFTLOG_MAX_PAGE_SIZE) : 1000,
     publicUrl: env.LIFTLOG_PUBLIC_URL || undefined,
+    retentionDays: env.LIFTLOG_RETENTION_DAYS !== undefined ? Number(env.LIFTLOG_RETENTION_DAYS) : 0,
     quiet: true,
   };
 }

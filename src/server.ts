@@ -21,6 +21,7 @@ import { ServiceError, internalError } from "./protocol/errors.js";
 import { readBody, send } from "./protocol/http.js";
 import { JSON11_CONTENT_TYPE, encodeError } from "./protocol/json11.js";
 import { SqliteStore } from "./store/sqlite.js";
+import { RetentionJob } from "./jobs/retention.js";
 import type { Store } from "./store/types.js";
 
 export const VERSION = "0.1.0";
@@ -62,6 +63,7 @@ export async function createServices(config: LiftlogConfig, store: Store, clock:
 export async function createLiftlogServer(config: LiftlogConfig, store?: Store): Promise<LiftlogServer> {
   const services = await createServices(config, store ?? (await openStore(config)));
   const started = Date.now();
+  const retention = config.retentionDays > 0 ? new RetentionJob(services.store, services.clock, config.retentionDays) : undefined;
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
@@ -122,6 +124,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
         server.listen(config.port, config.host, () => {
           const { address, port } = server.address() as AddressInfo;
           self.endpoint = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+          retention?.start();
           resolve(self.endpoint);
         });
       }),
@@ -131,6 +134,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
       server.closeIdleConnections();
       await closed;
+      await retention?.stop();
       await services.store.close();
     },
   };

@@ -15,6 +15,8 @@ const HELP = `Usage: liftlog serve [options]
   --admin-token T     require 'Authorization: Bearer T' on /_liftlog/ admin endpoints (env LIFTLOG_ADMIN_TOKEN)
   --accounts MAP      access key to account map, AKID=123456789012,... (env LIFTLOG_ACCOUNTS)
   --default-region R  region for admin calls that name none (default us-east-1)
+  --retention-days N  delete events older than N days, hourly, in small batches (default 0: keep forever;
+                      env LIFTLOG_RETENTION_DAYS)
   --max-page-size N   largest page any call returns; larger Limits are clamped (default 1000)
   --public-url URL    base URL for the log URLs the server hands out (default: the request's Host)
   --verbose           log each request`;
@@ -32,6 +34,7 @@ export async function serve(args: string[]): Promise<number> {
       accounts: { type: "string" },
       "default-region": { type: "string" },
       "max-page-size": { type: "string" },
+      "retention-days": { type: "string" },
       "public-url": { type: "string" },
       verbose: { type: "boolean" },
       help: { type: "boolean" },
@@ -51,9 +54,11 @@ export async function serve(args: string[]): Promise<number> {
   if (values.accounts !== undefined) config.accounts = parseAccounts(values.accounts);
   if (values["default-region"] !== undefined) config.defaultRegion = values["default-region"];
   if (values["max-page-size"] !== undefined) config.maxPageSize = Number(values["max-page-size"]);
+  if (values["retention-days"] !== undefined) config.retentionDays = Number(values["retention-days"]);
   if (values["public-url"] !== undefined) config.publicUrl = values["public-url"].replace(/\/+$/, "");
   config.quiet = !values.verbose;
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  if (!(config.retentionDays >= 0)) throw new Error("--retention-days must be 0 (keep forever) or a positive number of days");
   if (!Number.isInteger(config.dbPoolSize) || config.dbPoolSize < 1) throw new Error("--db-pool-size must be a positive integer");
   if (!Number.isInteger(config.maxPageSize) || config.maxPageSize < 1) throw new Error("--max-page-size must be a positive integer");
 

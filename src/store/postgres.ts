@@ -268,6 +268,17 @@ export class PostgresStore implements Store {
     return rows[0] ? { fleetId: rows[0].fleet_id, log: rows[0].log } : undefined;
   }
 
+  async deleteEventsBefore(cutoffMs: number, limit: number): Promise<number> {
+    // SKIP LOCKED: two nodes running retention at once take different rows instead of waiting.
+    const { rowCount } = await this.pool.query({
+      name: "delete-before",
+      text: `DELETE FROM events WHERE seq IN (
+               SELECT seq FROM events WHERE event_time_ms < $1 ORDER BY event_time_ms LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      values: [cutoffMs, limit],
+    });
+    return rowCount ?? 0;
+  }
+
   async secret(name: string): Promise<Buffer> {
     // Every node reads the same secret: the first to start creates it, the rest find it.
     await this.pool.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [`secret:${name}`, randomBytes(32)]);

@@ -109,6 +109,9 @@ export class SqliteStore implements Store {
         `SELECT f.fleet_id, l.log FROM events e JOIN fleets f ON f.pk = e.fleet_pk JOIN event_logs l ON l.seq = e.seq
          WHERE e.event_id = ? AND f.account_id = ? AND f.region = ?`,
       ),
+      deleteBefore: db.prepare(
+        "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE event_time_ms < ? ORDER BY event_time_ms LIMIT ?)",
+      ),
       getMeta: db.prepare<[string], { value: Buffer }>("SELECT value FROM meta WHERE key = ?"),
       putMetaIfAbsent: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)"),
     };
@@ -207,6 +210,10 @@ export class SqliteStore implements Store {
   async getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined> {
     const row = this.stmts.getLog.get(eventId, scope.accountId, scope.region);
     return row ? { fleetId: row.fleet_id, log: row.log } : undefined;
+  }
+
+  async deleteEventsBefore(cutoffMs: number, limit: number): Promise<number> {
+    return this.stmts.deleteBefore.run(cutoffMs, limit).changes;
   }
 
   async secret(name: string): Promise<Buffer> {

@@ -76,6 +76,11 @@ export interface EventStore {
   /** Newest first, keyset-paged: the cost of a page does not depend on its depth. */
   queryEvents(scope: Scope, query: EventQuery): Promise<StoredEvent[]>;
   getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined>;
+  /**
+   * Retention: deletes at most `limit` events (of any fleet) older than `cutoffMs`, with their logs,
+   * in one short transaction; returns how many it deleted. Callers loop while it returns `limit`.
+   */
+  deleteEventsBefore(cutoffMs: number, limit: number): Promise<number>;
 }
 
 export interface FleetStore {

@@ -208,6 +208,23 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       await assert.rejects(store.appendEvents(otherAccount, [newEvent(a.fleetId, 3)]));
     });
 
+    it("deletes events older than a cutoff in bounded batches, with their logs", async () => {
+      const s: Scope = { accountId: "121212121212", region: "us-east-2" };
+      const fleet = fleetRecord(s);
+      await store.createFleet(fleet);
+      // Far in the past, so no other test's events are older than the cutoff.
+      const events = Array.from({ length: 25 }, (_, i) => newEvent(fleet.fleetId, -1_000_000 + i, { log: `log ${i}` }));
+      await store.appendEvents(s, events);
+      const cutoff = -1_000_000 + 12;
+      const batches: number[] = [];
+      for (let n = 5; n === 5; ) batches.push((n = await store.deleteEventsBefore(cutoff, 5)));
+      assert.deepEqual(batches, [5, 5, 2]);
+      const left = await store.queryEvents(s, { fleetId: fleet.fleetId, limit: 100 });
+      assert.deepEqual(left.map((e) => e.eventId), events.slice(12).map((e) => e.eventId).reverse());
+      assert.equal(await store.getEventLog(s, events[3]!.eventId), undefined);
+      assert.deepEqual(await store.getEventLog(s, events[12]!.eventId), { fleetId: fleet.fleetId, log: "log 12" });
+    });
+
     it("keeps one secret per name, stable across reopen", async () => {
       const first = await store.secret("contract");
       assert.equal(first.length, 32);

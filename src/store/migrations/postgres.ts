@@ -31,5 +31,6 @@ export const postgresMigrations: readonly string[] = [
      has_log BOOLEAN NOT NULL DEFAULT FALSE
    );
    CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms DESC, seq DESC);
+   CREATE INDEX events_by_time ON events (event_time_ms);
    CREATE TABLE event_logs (seq BIGINT PRIMARY KEY REFERENCES events (seq) ON DELETE CASCADE, log TEXT NOT NULL);`,
 ];

@@ -31,5 +31,6 @@ export const sqliteMigrations: readonly string[] = [
      has_log INTEGER NOT NULL DEFAULT 0
    );
    CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms, seq);
-   CREATE TABLE event_logs (seq INTEGER PRIMARY KEY REFERENCES events (seq), log TEXT NOT NULL);`,
+   CREATE INDEX events_by_time ON events (event_time_ms);
+   CREATE TABLE event_logs (seq INTEGER PRIMARY KEY REFERENCES events (seq) ON DELETE CASCADE, log TEXT NOT NULL);`,
 ];
