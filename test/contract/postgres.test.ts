@@ -6,24 +6,10 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { PostgresStore } from "../../src/store/postgres.js";
+import { PG_ADMIN_URL as PG_URL, pgUnavailable } from "../helpers/postgres.js";
 import { storeContract } from "./store-contract.js";
 
-export const PG_URL = process.env.LIFTLOG_TEST_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-
-async function unreachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return undefined;
-  } catch (err) {
-    return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}); set LIFTLOG_TEST_PG to run these tests`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const skip = await unreachable();
+const skip = await pgUnavailable();
 if (skip) console.log(`# SKIP postgres contract: ${skip}`);
 const schema = `liftlog_test_${randomBytes(6).toString("hex")}`;
 

@@ -1,0 +1,41 @@
+/**
+ * A throwaway database on the machine's real PostgreSQL for tests that start servers on it.
+ * LIFTLOG_TEST_PG names the server (default postgresql://postgres@127.0.0.1:5432/postgres);
+ * where none is reachable, `pgUnavailable()` says why and the tests skip.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+export const PG_ADMIN_URL = process.env.LIFTLOG_TEST_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export async function pgUnavailable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return undefined;
+  } catch (err) {
+    return `PostgreSQL not reachable at ${PG_ADMIN_URL} (${(err as Error).message}); set LIFTLOG_TEST_PG to run these tests`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates an empty database; returns its URL and a function that drops it. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `liftlog_test_${randomBytes(6).toString("hex")}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
