@@ -19,7 +19,7 @@ export interface PostgresOptions {
 }
 
 /** Key of the advisory lock that serializes migrations across nodes. */
-const MIGRATION_LOCK = 0x6c6966746c6f67; // "liftlog"
+const MIGRATION_LOCK = 0x6c66746c; // "lftl"
 
 interface FleetRow {
   account_id: string;
