@@ -1,3 +1,152 @@
-export async function seed(): Promise<number> {
-  throw new Error("liftlog seed: not built yet");
+/**
+ * `liftlog seed`: fills a data dir with a demo (src/seed/demo.ts), written in-process through the
+ * Store. A server may be running on the same data dir meanwhile (SQLite WAL): each fleet appears
+ * whole, with all of its events, in one transaction.
+ */
+import { randomInt } from "node:crypto";
+import { parseArgs } from "node:util";
+import cliProgress from "cli-progress";
+import { defaultConfig } from "../config.js";
+import { SUPPORTED_REGIONS } from "../operations/regions.js";
+import { openStore } from "../server.js";
+import { planDemo, type DemoOptions } from "../seed/demo.js";
+import { SeedConflictError, writeDemo, type SeededFleet } from "../seed/write.js";
+
+const MAX_FLEETS = 1000;
+const MAX_DAYS = 365;
+const MAX_SEED = 2 ** 32 - 1;
+
+const HELP = `Usage: liftlog seed [options]
+
+Writes demo fleets and their event logs into a data dir, in-process (no server needed; a server
+running on the same data dir sees each fleet appear whole).
+
+  --data-dir DIR      the data dir to fill (default ./liftlog-data; env LIFTLOG_DATA_DIR), as for 'liftlog serve'
+  --fleets N          how many fleets (default 6, 1..${MAX_FLEETS}); the first four are a steady fleet,
+                      a spot fleet, a fleet that fails validation and a fleet deleted midway
+  --days N            how many days of history, ending at --end-time (default 7, 1..${MAX_DAYS})
+  --region R          the fleets' region (default us-east-1; env LIFTLOG_DEFAULT_REGION)
+  --account A         the fleets' 12-digit account (default 000000000000; env LIFTLOG_DEFAULT_ACCOUNT)
+  --random-seed N     makes the demo repeatable: same seed, same fleets, events and IDs (0..${MAX_SEED};
+                      default: a random one, printed at the end)
+  --end-time T        when the history ends: epoch seconds or ISO 8601 (default: now)`;
+
+class UsageError extends Error {}
+
+export async function seed(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(args);
+  } catch (err) {
+    const message = usageProblem(err);
+    if (message === undefined) throw err;
+    console.error(`liftlog seed: ${message}\nRun 'liftlog seed --help' for the options.`);
+    return 2;
+  }
+  if (parsed === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const { options, dataDir, port, defaultAccount } = parsed;
+  const config = { ...defaultConfig(), dataDir };
+  const plan = planDemo(options);
+  const total = plan.reduce((n, f) => n + f.events.length, 0);
+  const started = Date.now();
+  const store = await openStore(config);
+  const bar = process.stdout.isTTY
+    ? new cliProgress.SingleBar(
+        { format: "seeding |{bar}| {value}/{total} events, {fleets}/{fleetTotal} fleets", stream: process.stdout, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  let seeded: SeededFleet[];
+  try {
+    bar?.start(total, 0, { fleets: 0, fleetTotal: plan.length });
+    let fleets = 0;
+    seeded = await writeDemo(store, plan, (n) => bar?.increment(n, { fleets: ++fleets }));
+  } catch (err) {
+    if (!(err instanceof SeedConflictError)) throw err;
+    console.error(`liftlog seed: ${err.message}`);
+    return 1;
+  } finally {
+    bar?.stop();
+    await store.close();
+  }
+  printReport(seeded, { ...options, dataDir, port, defaultAccount, total, seconds: (Date.now() - started) / 1000 });
+  return 0;
+}
+
+function parseOptions(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      "data-dir": { type: "string" },
+      fleets: { type: "string" },
+      days: { type: "string" },
+      region: { type: "string" },
+      account: { type: "string" },
+      "random-seed": { type: "string" },
+      "end-time": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help" as const;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; options start with --`);
+  const config = defaultConfig();
+  const dataDir = values["data-dir"] ?? config.dataDir;
+  if (dataDir === ":memory:") throw new UsageError("--data-dir :memory: would be thrown away when seeding ends; give a directory");
+  const region = values.region ?? config.defaultRegion;
+  if (!SUPPORTED_REGIONS.has(region)) throw new UsageError(`--region '${region}' is not a GameLift region; use one such as us-east-1 or eu-west-1`);
+  const accountId = values.account ?? config.defaultAccount;
+  if (!/^\d{12}$/.test(accountId)) throw new UsageError(`--account must be a 12-digit AWS account ID, got '${accountId}'`);
+  const options: DemoOptions = {
+    scope: { accountId, region },
+    fleets: integerOption("--fleets", values.fleets, 6, 1, MAX_FLEETS),
+    days: integerOption("--days", values.days, 7, 1, MAX_DAYS),
+    randomSeed: integerOption("--random-seed", values["random-seed"], randomInt(MAX_SEED), 0, MAX_SEED),
+    endTimeMs: values["end-time"] === undefined ? Date.now() : timeOption(values["end-time"]),
+  };
+  return { options, dataDir, port: config.port, defaultAccount: config.defaultAccount };
+}
+
+/** The message for a bad command line, or undefined when `err` is something else. */
+function usageProblem(err: unknown): string | undefined {
+  if (err instanceof UsageError) return err.message;
+  const { code, message } = err as { code?: string; message?: string };
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${/'[^']*'/.exec(message ?? "")?.[0] ?? ""}`.trim();
+  return code?.startsWith("ERR_PARSE_ARGS") ? message : undefined;
+}
+
+function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${text}'`);
+  return n;
+}
+
+function timeOption(text: string): number {
+  const ms = /^\d+(\.\d+)?$/.test(text) ? Math.round(Number(text) * 1000) : Date.parse(text);
+  if (!Number.isFinite(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.UTC(9999, 0, 1)) {
+    throw new UsageError(`--end-time must be epoch seconds (1700000000) or an ISO 8601 time (2024-05-01T12:00:00Z), got '${text}'`);
+  }
+  return ms;
+}
+
+function printReport(
+  seeded: SeededFleet[],
+  r: DemoOptions & { dataDir: string; port: number; defaultAccount: string; total: number; seconds: number },
+): void {
+  const { region, accountId } = r.scope;
+  console.log(
+    `Seeded ${seeded.length} fleets, ${r.total.toLocaleString("en-US")} events over ${r.days} days into ${r.dataDir} in ${r.seconds.toFixed(1)} s ` +
+      `(region ${region}, account ${accountId}, --random-seed ${r.randomSeed})`,
+  );
+  for (const { fleet, events } of seeded) {
+    console.log(`  ${fleet.fleetId}  ${fleet.status.padEnd(10)}  ${fleet.name.padEnd(24)}  ${events.length} events`);
+  }
+  // Any access key reads the server's default account; a 12-digit key reads the account it names.
+  const credentials = accountId === r.defaultAccount ? "" : `AWS_ACCESS_KEY_ID=${accountId} AWS_SECRET_ACCESS_KEY=liftlog `;
+  console.log(`\nTry it, with 'liftlog serve --data-dir ${r.dataDir}' running:`);
+  console.log(`  ${credentials}aws gamelift describe-fleet-events --endpoint-url http://127.0.0.1:${r.port} --region ${region} --fleet-id ${seeded[0]!.fleet.fleetId}`);
 }
