@@ -78,6 +78,6 @@ export async function serve(args: string[]): Promise<number> {
   return 0;
 }
 
-function redactPassword(url: string): string {
+export function redactPassword(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }
