@@ -1,14 +1,15 @@
 /**
- * `liftlog seed`: fills a data dir with a demo (src/seed/demo.ts), written in-process through the
- * Store. A server may be running on the same data dir meanwhile (SQLite WAL): each fleet appears
- * whole, with all of its events, in one transaction.
+ * `liftlog seed`: fills a data dir (or a PostgreSQL database) with a demo (src/seed/demo.ts),
+ * written in-process through the Store. A server may be running on the same store meanwhile
+ * (SQLite WAL, or PostgreSQL): each fleet appears whole, with all of its events, in one transaction.
  */
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { defaultConfig } from "../config.js";
 import { SUPPORTED_REGIONS } from "../operations/regions.js";
-import { openStore } from "../server.js";
+import { isPostgresUrl, openStore } from "../server.js";
+import { redactPassword } from "./serve.js";
 import { planDemo, type DemoOptions } from "../seed/demo.js";
 import { SeedConflictError, writeDemo, type SeededFleet } from "../seed/write.js";
 
@@ -22,6 +23,7 @@ Writes demo fleets and their event logs into a data dir, in-process (no server n
 running on the same data dir sees each fleet appear whole).
 
   --data-dir DIR      the data dir to fill (default ./liftlog-data; env LIFTLOG_DATA_DIR), as for 'liftlog serve'
+  --db URL            fill this PostgreSQL database instead (env LIFTLOG_DB), as for 'liftlog serve'
   --fleets N          how many fleets (default 6, 1..${MAX_FLEETS}); the first four are a steady fleet,
                       a spot fleet, a fleet that fails validation and a fleet deleted midway
   --days N            how many days of history, ending at --end-time (default 7, 1..${MAX_DAYS})
@@ -47,8 +49,8 @@ export async function seed(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const { options, dataDir, port, defaultAccount } = parsed;
-  const config = { ...defaultConfig(), dataDir };
+  const { options, dataDir, db, port, defaultAccount } = parsed;
+  const config = { ...defaultConfig(), dataDir, db };
   const plan = planDemo(options);
   const total = plan.reduce((n, f) => n + f.events.length, 0);
   const started = Date.now();
@@ -72,7 +74,8 @@ export async function seed(args: string[]): Promise<number> {
     bar?.stop();
     await store.close();
   }
-  printReport(seeded, { ...options, dataDir, port, defaultAccount, total, seconds: (Date.now() - started) / 1000 });
+  const target = db ? { where: redactPassword(db), serve: `--db ${redactPassword(db)}` } : { where: dataDir, serve: `--data-dir ${dataDir}` };
+  printReport(seeded, { ...options, ...target, port, defaultAccount, total, seconds: (Date.now() - started) / 1000 });
   return 0;
 }
 
@@ -82,6 +85,7 @@ function parseOptions(args: string[]) {
     allowPositionals: true,
     options: {
       "data-dir": { type: "string" },
+      db: { type: "string" },
       fleets: { type: "string" },
       days: { type: "string" },
       region: { type: "string" },
@@ -95,7 +99,9 @@ function parseOptions(args: string[]) {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; options start with --`);
   const config = defaultConfig();
   const dataDir = values["data-dir"] ?? config.dataDir;
-  if (dataDir === ":memory:") throw new UsageError("--data-dir :memory: would be thrown away when seeding ends; give a directory");
+  const db = values.db ?? config.db;
+  if (db !== undefined && !isPostgresUrl(db)) throw new UsageError(`--db must be a postgres:// or postgresql:// URL, got '${db}'`);
+  if (dataDir === ":memory:" && db === undefined) throw new UsageError("--data-dir :memory: would be thrown away when seeding ends; give a directory");
   const region = values.region ?? config.defaultRegion;
   if (!SUPPORTED_REGIONS.has(region)) throw new UsageError(`--region '${region}' is not a GameLift region; use one such as us-east-1 or eu-west-1`);
   const accountId = values.account ?? config.defaultAccount;
@@ -107,7 +113,7 @@ function parseOptions(args: string[]) {
     randomSeed: integerOption("--random-seed", values["random-seed"], randomInt(MAX_SEED), 0, MAX_SEED),
     endTimeMs: values["end-time"] === undefined ? Date.now() : timeOption(values["end-time"]),
   };
-  return { options, dataDir, port: config.port, defaultAccount: config.defaultAccount };
+  return { options, dataDir, db, port: config.port, defaultAccount: config.defaultAccount };
 }
 
 /** The message for a bad command line, or undefined when `err` is something else. */
@@ -135,11 +141,11 @@ function timeOption(text: string): number {
 
 function printReport(
   seeded: SeededFleet[],
-  r: DemoOptions & { dataDir: string; port: number; defaultAccount: string; total: number; seconds: number },
+  r: DemoOptions & { where: string; serve: string; port: number; defaultAccount: string; total: number; seconds: number },
 ): void {
   const { region, accountId } = r.scope;
   console.log(
-    `Seeded ${seeded.length} fleets, ${r.total.toLocaleString("en-US")} events over ${r.days} days into ${r.dataDir} in ${r.seconds.toFixed(1)} s ` +
+    `Seeded ${seeded.length} fleets, ${r.total.toLocaleString("en-US")} events over ${r.days} days into ${r.where} in ${r.seconds.toFixed(1)} s ` +
       `(region ${region}, account ${accountId}, --random-seed ${r.randomSeed})`,
   );
   for (const { fleet, events } of seeded) {
@@ -147,6 +153,6 @@ function printReport(
   }
   // Any access key reads the server's default account; a 12-digit key reads the account it names.
   const credentials = accountId === r.defaultAccount ? "" : `AWS_ACCESS_KEY_ID=${accountId} AWS_SECRET_ACCESS_KEY=liftlog `;
-  console.log(`\nTry it, with 'liftlog serve --data-dir ${r.dataDir}' running:`);
+  console.log(`\nTry it, with 'liftlog serve ${r.serve}' running:`);
   console.log(`  ${credentials}aws gamelift describe-fleet-events --endpoint-url http://127.0.0.1:${r.port} --region ${region} --fleet-id ${seeded[0]!.fleet.fleetId}`);
 }

@@ -15,6 +15,7 @@ import { openStore } from "../../src/server.js";
 import { finalStatus, planDemo, type DemoFleet, type DemoOptions } from "../../src/seed/demo.js";
 import { writeDemo } from "../../src/seed/write.js";
 import type { NewEvent } from "../../src/store/types.js";
+import { createTestDatabase, pgUnavailable } from "../helpers/postgres.js";
 import { BIN, gamelift, pythonToolsMissing, startServer } from "../helpers/server.js";
 
 const DAY = 86_400_000;
@@ -89,6 +90,11 @@ const toWire = (events: Awaited<ReturnType<typeof readLog>>): WireEvent[] =>
     Count: e.Count!,
     HasLog: e.PreSignedLogUrl !== undefined,
   }));
+
+/** Every planned fleet's full log comes back through the server exactly as planned. */
+async function assertReadsBack(client: GameLiftClient, plan: DemoFleet[]): Promise<void> {
+  for (const { fleet, events } of plan) assert.deepEqual(toWire(await readLog(client, fleet.fleetId, 100)), expectedLog(events), fleet.name);
+}
 
 const codes = (demo: DemoFleet) => demo.events.map((e) => e.eventCode);
 
@@ -229,8 +235,7 @@ test("liftlog seed writes into the data dir of a running server, and prints what
     const command = `AWS_ACCESS_KEY_ID=111122223333 AWS_SECRET_ACCESS_KEY=liftlog aws gamelift describe-fleet-events --endpoint-url http://127.0.0.1:4580 --region eu-west-1 --fleet-id ${first}`;
     assert.equal(lines.at(-1)!.trim(), command);
 
-    const client = gamelift(server.endpoint, "eu-west-1", "111122223333");
-    for (const { fleet, events } of plan) assert.deepEqual(toWire(await readLog(client, fleet.fleetId, 100)), expectedLog(events), fleet.name);
+    await assertReadsBack(gamelift(server.endpoint, "eu-west-1", "111122223333"), plan);
     await assert.rejects(readLog(gamelift(server.endpoint, "eu-west-1"), first, 100), { name: "NotFoundException" }, "other accounts do not see the fleets");
 
     const again = await runSeed(args);
@@ -254,6 +259,25 @@ test("liftlog seed writes into the data dir of a running server, and prints what
   }
 });
 
+test("liftlog seed --db fills a PostgreSQL database while a server runs on it", async (t) => {
+  const missing = await pgUnavailable();
+  if (missing) return t.skip(missing);
+  const db = await createTestDatabase();
+  const server = await startServer({ args: ["--db", db.url] });
+  try {
+    const endTime = Math.floor(Date.now() / 1000) - 60;
+    const { code, stdout, stderr } = await runSeed(["--db", db.url, "--random-seed", "5", "--end-time", String(endTime), "--fleets", "4", "--days", "2"]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^Seeded 4 fleets, [\d,]+ events over 2 days into postgres/);
+    assert.match(stdout, /Try it, with 'liftlog serve --db postgres/);
+    const plan = planDemo({ scope: { accountId: "000000000000", region: "us-east-1" }, fleets: 4, days: 2, randomSeed: 5, endTimeMs: endTime * 1000 });
+    await assertReadsBack(gamelift(server.endpoint, "us-east-1"), plan);
+  } finally {
+    await server.dispose();
+    await db.drop();
+  }
+});
+
 test("bad seed flags: a clear message and exit code 2, nothing written", async () => {
   const dataDir = join(tmpdir(), `liftlog-seed-never-${process.pid}`);
   const cases: [string[], RegExp][] = [
@@ -265,6 +289,7 @@ test("bad seed flags: a clear message and exit code 2, nothing written", async (
     [["--random-seed", "x"], /--random-seed must be a whole number from 0 to 4294967295/],
     [["--region", "mars-1"], /--region 'mars-1' is not a GameLift region/],
     [["--account", "12345"], /--account must be a 12-digit AWS account ID, got '12345'/],
+    [["--db", "mysql://localhost/x"], /--db must be a postgres:\/\/ or postgresql:\/\/ URL, got 'mysql:\/\/localhost\/x'/],
     [["--end-time", "yesterday"], /--end-time must be epoch seconds .* or an ISO 8601 time/],
     [["--fleets"], /Option '--fleets <value>' argument missing/],
     [["--color"], /unknown option '--color'/],
