@@ -74,7 +74,9 @@ export async function seed(args: string[]): Promise<number> {
     bar?.stop();
     await store.close();
   }
-  const target = db ? { where: redactPassword(db), serve: `--db ${redactPassword(db)}` } : { where: dataDir, serve: `--data-dir ${dataDir}` };
+  const target = db
+    ? { where: redactPassword(db), serve: `--db ${redactPassword(db)}` }
+    : { where: dataDir, serve: `--data-dir ${dataDir}` };
   printReport(seeded, { ...options, ...target, port, defaultAccount, total, seconds: (Date.now() - started) / 1000 });
   return 0;
 }
@@ -101,9 +103,11 @@ function parseOptions(args: string[]) {
   const dataDir = values["data-dir"] ?? config.dataDir;
   const db = values.db ?? config.db;
   if (db !== undefined && !isPostgresUrl(db)) throw new UsageError(`--db must be a postgres:// or postgresql:// URL, got '${db}'`);
-  if (dataDir === ":memory:" && db === undefined) throw new UsageError("--data-dir :memory: would be thrown away when seeding ends; give a directory");
+  if (dataDir === ":memory:" && db === undefined)
+    throw new UsageError("--data-dir :memory: would be thrown away when seeding ends; give a directory");
   const region = values.region ?? config.defaultRegion;
-  if (!SUPPORTED_REGIONS.has(region)) throw new UsageError(`--region '${region}' is not a GameLift region; use one such as us-east-1 or eu-west-1`);
+  if (!SUPPORTED_REGIONS.has(region))
+    throw new UsageError(`--region '${region}' is not a GameLift region; use one such as us-east-1 or eu-west-1`);
   const accountId = values.account ?? config.defaultAccount;
   if (!/^\d{12}$/.test(accountId)) throw new UsageError(`--account must be a 12-digit AWS account ID, got '${accountId}'`);
   const options: DemoOptions = {
@@ -127,7 +131,8 @@ function usageProblem(err: unknown): string | undefined {
 function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${text}'`);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${text}'`);
   return n;
 }
 
@@ -154,5 +159,7 @@ function printReport(
   // Any access key reads the server's default account; a 12-digit key reads the account it names.
   const credentials = accountId === r.defaultAccount ? "" : `AWS_ACCESS_KEY_ID=${accountId} AWS_SECRET_ACCESS_KEY=liftlog `;
   console.log(`\nTry it, with 'liftlog serve ${r.serve}' running:`);
-  console.log(`  ${credentials}aws gamelift describe-fleet-events --endpoint-url http://127.0.0.1:${r.port} --region ${region} --fleet-id ${seeded[0]!.fleet.fleetId}`);
+  console.log(
+    `  ${credentials}aws gamelift describe-fleet-events --endpoint-url http://127.0.0.1:${r.port} --region ${region} --fleet-id ${seeded[0]!.fleet.fleetId}`,
+  );
 }

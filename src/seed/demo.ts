@@ -185,21 +185,45 @@ function creationSequence(rng: SeededRandom, log: FleetLog, s: FleetSetup, t: nu
   const step = (minSeconds: number, maxSeconds: number) => (t += Math.round(rng.between(minSeconds, maxSeconds) * SECOND));
 
   log.add(step(2, 6), "FLEET_STATE_DOWNLOADING", stateChanged(s.id, "DOWNLOADING"));
-  log.add(step(40, 120), "FLEET_CREATION_EXTRACTING_BUILD", `Extracting build ${s.buildId} to /local/game on instance ${instance} of fleet ${s.id}`, {
-    log: extractLog(rng, s),
-  });
-  log.add(step(5, 30), "FLEET_CREATION_RUNNING_INSTALLER", `Running the install script of build ${s.buildId} on instance ${instance} of fleet ${s.id}`, {
-    log: installerLog(s),
-  });
-  log.add(step(10, 60), "FLEET_CREATION_COMPLETED_INSTALLER", `The install script of build ${s.buildId} completed on instance ${instance} of fleet ${s.id}; validation begins shortly`);
+  log.add(
+    step(40, 120),
+    "FLEET_CREATION_EXTRACTING_BUILD",
+    `Extracting build ${s.buildId} to /local/game on instance ${instance} of fleet ${s.id}`,
+    {
+      log: extractLog(rng, s),
+    },
+  );
+  log.add(
+    step(5, 30),
+    "FLEET_CREATION_RUNNING_INSTALLER",
+    `Running the install script of build ${s.buildId} on instance ${instance} of fleet ${s.id}`,
+    {
+      log: installerLog(s),
+    },
+  );
+  log.add(
+    step(10, 60),
+    "FLEET_CREATION_COMPLETED_INSTALLER",
+    `The install script of build ${s.buildId} completed on instance ${instance} of fleet ${s.id}; validation begins shortly`,
+  );
   log.add(step(1, 3), "FLEET_STATE_VALIDATING", stateChanged(s.id, "VALIDATING"));
-  log.add(step(3, 10), "FLEET_CREATION_VALIDATING_RUNTIME_CONFIG", `Validating the runtime configuration of fleet ${s.id}: 1 launch path, ${s.processes} concurrent processes`, {
-    log: runtimeConfigLog(s),
-  });
-  if (fails) {
-    log.add(step(20, 60), "FLEET_VALIDATION_LAUNCH_PATH_NOT_FOUND", `Failed to find a valid path: launch path ${s.launchPath} does not exist on instance ${instance} of fleet ${s.id}`, {
+  log.add(
+    step(3, 10),
+    "FLEET_CREATION_VALIDATING_RUNTIME_CONFIG",
+    `Validating the runtime configuration of fleet ${s.id}: 1 launch path, ${s.processes} concurrent processes`,
+    {
       log: runtimeConfigLog(s),
-    });
+    },
+  );
+  if (fails) {
+    log.add(
+      step(20, 60),
+      "FLEET_VALIDATION_LAUNCH_PATH_NOT_FOUND",
+      `Failed to find a valid path: launch path ${s.launchPath} does not exist on instance ${instance} of fleet ${s.id}`,
+      {
+        log: runtimeConfigLog(s),
+      },
+    );
     log.add(step(0.2, 1), "FLEET_STATE_ERROR", stateChanged(s.id, "ERROR"));
     return t;
   }
@@ -268,29 +292,50 @@ function running(
         crash(rng, log, s, at, crashes++ === 0 || rng.chance(0.6) ? rng.int(2, 40) : 1);
         break;
       case "unhealthy":
-        log.add(at, "SERVER_PROCESS_TERMINATED_UNHEALTHY", `Server process ${s.launchPath} on instance ${rng.pick(s.instances)} of fleet ${s.id} did not report healthy for 60 seconds and was terminated`, {
-          count: rng.int(1, 3),
-        });
+        log.add(
+          at,
+          "SERVER_PROCESS_TERMINATED_UNHEALTHY",
+          `Server process ${s.launchPath} on instance ${rng.pick(s.instances)} of fleet ${s.id} did not report healthy for 60 seconds and was terminated`,
+          {
+            count: rng.int(1, 3),
+          },
+        );
         break;
       case "activation-timeout": {
         const session = `arn:aws:gamelift:${s.region}::gamesession/${s.id}/gsess-${rng.uuid()}`;
-        log.add(at, "GAME_SESSION_ACTIVATION_TIMEOUT", `Game session ${session} on instance ${rng.pick(s.instances)} failed to activate within the expected time (600 seconds)`);
+        log.add(
+          at,
+          "GAME_SESSION_ACTIVATION_TIMEOUT",
+          `Game session ${session} on instance ${rng.pick(s.instances)} failed to activate within the expected time (600 seconds)`,
+        );
         break;
       }
       case "interrupted": {
         const slot = rng.int(0, s.instances.length - 1);
-        log.add(at, "INSTANCE_INTERRUPTED", `Spot instance ${s.instances[slot]} in fleet ${s.id} (${s.region}) was interrupted by EC2 with a two-minute notification; ${rng.int(0, s.processes)} game sessions ended`);
+        log.add(
+          at,
+          "INSTANCE_INTERRUPTED",
+          `Spot instance ${s.instances[slot]} in fleet ${s.id} (${s.region}) was interrupted by EC2 with a two-minute notification; ${rng.int(0, s.processes)} game sessions ended`,
+        );
         s.instances[slot] = instanceId(rng);
         break;
       }
       case "recycled": {
         const slot = rng.int(0, s.instances.length - 1);
-        log.add(at, "INSTANCE_RECYCLED", `Spot instance ${s.instances[slot]} in fleet ${s.id} (${s.region}) has a high risk of interruption; it will be recycled once it has no active game sessions`);
+        log.add(
+          at,
+          "INSTANCE_RECYCLED",
+          `Spot instance ${s.instances[slot]} in fleet ${s.id} (${s.region}) has a high risk of interruption; it will be recycled once it has no active game sessions`,
+        );
         s.instances[slot] = instanceId(rng);
         break;
       }
       case "protection-policy":
-        log.add(at, "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED", `Fleet ${s.id} new game session protection policy changed from NoProtection to FullProtection`);
+        log.add(
+          at,
+          "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED",
+          `Fleet ${s.id} new game session protection policy changed from NoProtection to FullProtection`,
+        );
         options.protectionPolicy!.value = "FullProtection";
         break;
     }
@@ -311,24 +356,36 @@ function scalingTarget(rng: SeededRandom, at: number, c: Capacity): Capacity {
 }
 
 function scale(log: FleetLog, s: FleetSetup, at: number, c: Capacity, next: Capacity): void {
-  log.add(at, "FLEET_SCALING_EVENT", `Fleet ${s.id} capacity changed in ${s.region}: desired instances ${next.desired} (was ${c.desired}), minimum ${next.min}, maximum ${next.max}`);
+  log.add(
+    at,
+    "FLEET_SCALING_EVENT",
+    `Fleet ${s.id} capacity changed in ${s.region}: desired instances ${next.desired} (was ${c.desired}), minimum ${next.min}, maximum ${next.max}`,
+  );
   Object.assign(c, next);
 }
 
 function crash(rng: SeededRandom, log: FleetLog, s: FleetSetup, at: number, count: number): void {
   const instance = rng.pick(s.instances);
-  const [signal, exitCode] = rng.pick([["SIGSEGV", 139], ["SIGABRT", 134]] as const);
-  log.add(at, "SERVER_PROCESS_CRASHED", `Server process ${s.launchPath} on instance ${instance} of fleet ${s.id} exited without calling ProcessEnding() (exit code ${exitCode})`, {
-    count,
-    log: [
-      `${s.game}-server: listening on port ${7777 + rng.int(0, s.processes - 1)}`,
-      "GameLift SDK: InitSDK succeeded",
-      "GameLift SDK: ProcessReady sent",
-      `${s.game}-server: loading map ${rng.pick(["harbor", "canyon", "citadel", "station"])}`,
-      `Caught ${signal}; no ProcessEnding() was called`,
-      `Process exited with code ${exitCode}`,
-    ].join("\n"),
-  });
+  const [signal, exitCode] = rng.pick([
+    ["SIGSEGV", 139],
+    ["SIGABRT", 134],
+  ] as const);
+  log.add(
+    at,
+    "SERVER_PROCESS_CRASHED",
+    `Server process ${s.launchPath} on instance ${instance} of fleet ${s.id} exited without calling ProcessEnding() (exit code ${exitCode})`,
+    {
+      count,
+      log: [
+        `${s.game}-server: listening on port ${7777 + rng.int(0, s.processes - 1)}`,
+        "GameLift SDK: InitSDK succeeded",
+        "GameLift SDK: ProcessReady sent",
+        `${s.game}-server: loading map ${rng.pick(["harbor", "canyon", "citadel", "station"])}`,
+        `Caught ${signal}; no ProcessEnding() was called`,
+        `Process exited with code ${exitCode}`,
+      ].join("\n"),
+    },
+  );
 }
 
 function extractLog(rng: SeededRandom, s: FleetSetup): string {
@@ -340,7 +397,11 @@ function extractLog(rng: SeededRandom, s: FleetSetup): string {
     `/local/game/data/${s.game}-assets.pak`,
     "/local/game/install.sh",
   ];
-  return [`Extracting ${s.buildId} (${rng.int(180, 900)}.${rng.int(0, 9)} MB) to /local/game`, ...files.map((f) => `  ${f}`), `Extracted ${files.length} files`].join("\n");
+  return [
+    `Extracting ${s.buildId} (${rng.int(180, 900)}.${rng.int(0, 9)} MB) to /local/game`,
+    ...files.map((f) => `  ${f}`),
+    `Extracted ${files.length} files`,
+  ].join("\n");
 }
 
 function installerLog(s: FleetSetup): string {
@@ -359,7 +420,9 @@ function runtimeConfigLog(s: FleetSetup): string {
   return [
     "Runtime configuration:",
     `  LaunchPath=${s.launchPath} Parameters="-port 7777 -log /local/game/logs/server.log" ConcurrentExecutions=${s.processes}`,
-    found ? `Launch path ${s.launchPath}: found` : `Launch path ${s.launchPath}: NOT FOUND (files in /local/game/bin: ${s.installedPath.split("/").pop()}, libgamelift-server-sdk.so, libsteam_api.so)`,
+    found
+      ? `Launch path ${s.launchPath}: found`
+      : `Launch path ${s.launchPath}: NOT FOUND (files in /local/game/bin: ${s.installedPath.split("/").pop()}, libgamelift-server-sdk.so, libsteam_api.so)`,
   ].join("\n");
 }
 

@@ -13,7 +13,11 @@ export interface SeededFleet extends DemoFleet {
 /** The data dir already holds fleets of this plan (seeded before with the same random seed). */
 export class SeedConflictError extends Error {}
 
-export async function writeDemo(store: Store, plan: DemoFleet[], onFleet: (eventsWritten: number) => void = () => {}): Promise<SeededFleet[]> {
+export async function writeDemo(
+  store: Store,
+  plan: DemoFleet[],
+  onFleet: (eventsWritten: number) => void = () => {},
+): Promise<SeededFleet[]> {
   for (const { fleet } of plan) {
     if (await store.getFleet(fleet, fleet.fleetId)) {
       throw new SeedConflictError(

@@ -8,7 +8,12 @@ import { spawnSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeFleetAttributesCommand, ListFleetsCommand, paginateDescribeFleetEvents, type GameLiftClient } from "@aws-sdk/client-gamelift";
+import {
+  DescribeFleetAttributesCommand,
+  ListFleetsCommand,
+  paginateDescribeFleetEvents,
+  type GameLiftClient,
+} from "@aws-sdk/client-gamelift";
 import { defaultConfig } from "../../src/config.js";
 import { validationProblems } from "../../src/model/validate.js";
 import { openStore } from "../../src/server.js";
@@ -93,7 +98,8 @@ const toWire = (events: Awaited<ReturnType<typeof readLog>>): WireEvent[] =>
 
 /** Every planned fleet's full log comes back through the server exactly as planned. */
 async function assertReadsBack(client: GameLiftClient, plan: DemoFleet[]): Promise<void> {
-  for (const { fleet, events } of plan) assert.deepEqual(toWire(await readLog(client, fleet.fleetId, 100)), expectedLog(events), fleet.name);
+  for (const { fleet, events } of plan)
+    assert.deepEqual(toWire(await readLog(client, fleet.fleetId, 100)), expectedLog(events), fleet.name);
 }
 
 const codes = (demo: DemoFleet) => demo.events.map((e) => e.eventCode);
@@ -106,7 +112,10 @@ test("the demo has every kind of event, in the service's style, with statuses it
 
 function checkDemo(options: DemoOptions): void {
   const plan = planDemo(options);
-  assert.deepEqual(plan.map((d) => d.role), ["steady", "spot", "failed", "deleted", "steady", "spot"]);
+  assert.deepEqual(
+    plan.map((d) => d.role),
+    ["steady", "spot", "failed", "deleted", "steady", "spot"],
+  );
   for (const demo of plan) {
     const { fleet, events } = demo;
     const id = fleet.fleetId;
@@ -114,15 +123,24 @@ function checkDemo(options: DemoOptions): void {
     assert.equal(fleet.kind, "simulated");
     assert.equal(fleet.fleetArn, `arn:aws:gamelift:us-east-1:000000000000:fleet/${id}`);
     assert.equal(fleet.creationTimeMs, events[0]!.eventTimeMs);
-    assert.deepEqual(codes(demo).slice(0, demo.role === "failed" ? FAILURE.length : SUCCESS.length), demo.role === "failed" ? FAILURE : SUCCESS);
+    assert.deepEqual(
+      codes(demo).slice(0, demo.role === "failed" ? FAILURE.length : SUCCESS.length),
+      demo.role === "failed" ? FAILURE : SUCCESS,
+    );
     assert.equal(fleet.status, finalStatus(events));
     for (const [i, e] of events.entries()) {
       assert.ok(e.message.includes(id), `${e.eventCode} message names its fleet: ${e.message}`);
       assert.equal(e.resourceId, id);
-      assert.ok(e.eventTimeMs > options.endTimeMs - options.days * DAY && e.eventTimeMs <= options.endTimeMs, `${e.eventCode} inside the window`);
+      assert.ok(
+        e.eventTimeMs > options.endTimeMs - options.days * DAY && e.eventTimeMs <= options.endTimeMs,
+        `${e.eventCode} inside the window`,
+      );
       if (i > 0) assert.ok(e.eventTimeMs >= events[i - 1]!.eventTimeMs, "oldest first");
       assert.equal(e.log !== undefined, STAGES_WITH_LOGS.has(e.eventCode), `${e.eventCode} has a log exactly when its stage has one`);
-      assert.deepEqual(validationProblems({ EventCode: e.eventCode, Message: e.message, ResourceId: e.resourceId, Count: e.count }, "Event"), []);
+      assert.deepEqual(
+        validationProblems({ EventCode: e.eventCode, Message: e.message, ResourceId: e.resourceId, Count: e.count }, "Event"),
+        [],
+      );
       if (e.eventCode.startsWith("FLEET_STATE_")) assert.equal(e.message, `Fleet ${id} changed state to ${e.eventCode.slice(12)}`);
       if (e.eventCode === "FLEET_SCALING_EVENT") {
         const m = /desired instances (\d+) \(was \d+\), minimum (\d+), maximum (\d+)$/.exec(e.message);
@@ -137,7 +155,10 @@ function checkDemo(options: DemoOptions): void {
     assert.equal(codes(demo).filter((c) => c === "FLEET_STATE_ACTIVE").length, 1);
     assert.ok(codes(demo).includes("FLEET_SCALING_EVENT"));
     assert.ok(codes(demo).includes("GAME_SESSION_ACTIVATION_TIMEOUT"));
-    assert.ok(demo.events.some((e) => e.eventCode === "SERVER_PROCESS_CRASHED" && e.count! > 1), "a crash repeated within a window (Count > 1)");
+    assert.ok(
+      demo.events.some((e) => e.eventCode === "SERVER_PROCESS_CRASHED" && e.count! > 1),
+      "a crash repeated within a window (Count > 1)",
+    );
   }
   for (const demo of [spot, plan[5]!]) {
     assert.equal(demo.fleet.attributes.FleetType, "SPOT");
@@ -156,15 +177,26 @@ function checkDemo(options: DemoOptions): void {
   assert.equal(deleted.fleet.status, "TERMINATED");
   assert.equal(deleted.fleet.deleted, true);
   assert.equal(deleted.fleet.terminationTimeMs, deleted.events.at(-1)!.eventTimeMs);
-  assert.equal(new Set(plan.flatMap((d) => d.events.map((e) => e.eventId))).size, plan.reduce((n, d) => n + d.events.length, 0), "event IDs are unique");
+  assert.equal(
+    new Set(plan.flatMap((d) => d.events.map((e) => e.eventId))).size,
+    plan.reduce((n, d) => n + d.events.length, 0),
+    "event IDs are unique",
+  );
 }
 
 test("the same random seed plans the same demo; another seed another one", () => {
   assert.deepEqual(planDemo(demoOptions()), planDemo(demoOptions()));
   const other = planDemo(demoOptions({ randomSeed: 1235 }));
-  assert.notDeepEqual(other.map((d) => d.fleet.fleetId), planDemo(demoOptions()).map((d) => d.fleet.fleetId));
+  assert.notDeepEqual(
+    other.map((d) => d.fleet.fleetId),
+    planDemo(demoOptions()).map((d) => d.fleet.fleetId),
+  );
   const fleetIds = (plan: DemoFleet[]) => plan.map((d) => d.fleet.fleetId);
-  assert.deepEqual(fleetIds(planDemo(demoOptions({ days: 30, endTimeMs: Date.now() }))), fleetIds(planDemo(demoOptions())), "fleet IDs follow the seed alone");
+  assert.deepEqual(
+    fleetIds(planDemo(demoOptions({ days: 30, endTimeMs: Date.now() }))),
+    fleetIds(planDemo(demoOptions())),
+    "fleet IDs follow the seed alone",
+  );
   const small = planDemo(demoOptions({ fleets: 1, days: 1 }));
   assert.equal(small.length, 1);
   assert.deepEqual(codes(small[0]!).slice(0, SUCCESS.length), SUCCESS);
@@ -176,7 +208,10 @@ test("a seeded data dir reads back in full through the real server and the AWS S
   const plan = planDemo(demoOptions({ endTimeMs: Date.now() }));
   const seeded = await writeDemo(store, plan);
   await store.close();
-  assert.deepEqual(seeded.map((s) => s.stored.map(({ seq: _seq, hasLog: _hasLog, ...e }) => e)), plan.map((d) => d.events.map((e) => ({ count: 1, ...e }))));
+  assert.deepEqual(
+    seeded.map((s) => s.stored.map(({ seq: _seq, hasLog: _hasLog, ...e }) => e)),
+    plan.map((d) => d.events.map((e) => ({ count: 1, ...e }))),
+  );
 
   const server = await startServer({ dataDir });
   try {
@@ -184,7 +219,14 @@ test("a seeded data dir reads back in full through the real server and the AWS S
     for (const { fleet, events } of seeded) {
       const read = await readLog(client, fleet.fleetId, 25);
       assert.deepEqual(toWire(read), expectedLog(events), `the full log of ${fleet.name}`);
-      assert.equal(finalStatus(toWire(read).reverse().map((e) => ({ eventCode: e.EventCode }))), fleet.status);
+      assert.equal(
+        finalStatus(
+          toWire(read)
+            .reverse()
+            .map((e) => ({ eventCode: e.EventCode })),
+        ),
+        fleet.status,
+      );
       // A stage log is served at its pre-signed URL, as written.
       const withLog = read.find((e) => e.PreSignedLogUrl);
       const res = await fetch(withLog!.PreSignedLogUrl!);
@@ -197,9 +239,16 @@ test("a seeded data dir reads back in full through the real server and the AWS S
       attributes.FleetAttributes!.map((a) => [a.FleetId, a.Status, a.Name, a.FleetType, a.CreationTime!.getTime()]),
       live.map(({ fleet }) => [fleet.fleetId, fleet.status, fleet.name, fleet.attributes.FleetType, fleet.creationTimeMs]),
     );
-    assert.deepEqual(attributes.FleetAttributes!.map((a) => a.Status), ["ACTIVE", "ACTIVE", "ERROR", "ACTIVE", "ACTIVE"]);
+    assert.deepEqual(
+      attributes.FleetAttributes!.map((a) => a.Status),
+      ["ACTIVE", "ACTIVE", "ERROR", "ACTIVE", "ACTIVE"],
+    );
     const listed = await client.send(new ListFleetsCommand({}));
-    assert.deepEqual(listed.FleetIds, live.map((s) => s.fleet.fleetId), "the deleted fleet is not listed; its events stay readable");
+    assert.deepEqual(
+      listed.FleetIds,
+      live.map((s) => s.fleet.fleetId),
+      "the deleted fleet is not listed; its events stay readable",
+    );
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -221,12 +270,36 @@ test("liftlog seed writes into the data dir of a running server, and prints what
   const server = await startServer();
   try {
     const endTime = Math.floor(Date.now() / 1000) - 60;
-    const args = ["--data-dir", server.dataDir, "--random-seed", "99", "--end-time", String(endTime), "--fleets", "5", "--days", "3", "--region", "eu-west-1", "--account", "111122223333"];
+    const args = [
+      "--data-dir",
+      server.dataDir,
+      "--random-seed",
+      "99",
+      "--end-time",
+      String(endTime),
+      "--fleets",
+      "5",
+      "--days",
+      "3",
+      "--region",
+      "eu-west-1",
+      "--account",
+      "111122223333",
+    ];
     const { code, stdout, stderr } = await runSeed(args);
     assert.equal(code, 0, stderr);
-    const plan = planDemo({ scope: { accountId: "111122223333", region: "eu-west-1" }, fleets: 5, days: 3, randomSeed: 99, endTimeMs: endTime * 1000 });
+    const plan = planDemo({
+      scope: { accountId: "111122223333", region: "eu-west-1" },
+      fleets: 5,
+      days: 3,
+      randomSeed: 99,
+      endTimeMs: endTime * 1000,
+    });
     const lines = stdout.trimEnd().split("\n");
-    assert.match(lines[0]!, /^Seeded 5 fleets, [\d,]+ events over 3 days into .* \(region eu-west-1, account 111122223333, --random-seed 99\)$/);
+    assert.match(
+      lines[0]!,
+      /^Seeded 5 fleets, [\d,]+ events over 3 days into .* \(region eu-west-1, account 111122223333, --random-seed 99\)$/,
+    );
     assert.deepEqual(
       lines.slice(1, 6).map((l) => l.trim().split(/\s+/).slice(0, 2)),
       plan.map((d) => [d.fleet.fleetId, d.fleet.status]),
@@ -236,11 +309,18 @@ test("liftlog seed writes into the data dir of a running server, and prints what
     assert.equal(lines.at(-1)!.trim(), command);
 
     await assertReadsBack(gamelift(server.endpoint, "eu-west-1", "111122223333"), plan);
-    await assert.rejects(readLog(gamelift(server.endpoint, "eu-west-1"), first, 100), { name: "NotFoundException" }, "other accounts do not see the fleets");
+    await assert.rejects(
+      readLog(gamelift(server.endpoint, "eu-west-1"), first, 100),
+      { name: "NotFoundException" },
+      "other accounts do not see the fleets",
+    );
 
     const again = await runSeed(args);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, new RegExp(`^liftlog seed: fleet ${first} already exists in account 111122223333, region eu-west-1: .*Nothing was written`));
+    assert.match(
+      again.stderr,
+      new RegExp(`^liftlog seed: fleet ${first} already exists in account 111122223333, region eu-west-1: .*Nothing was written`),
+    );
     assert.doesNotMatch(again.stderr, /\n\s+at /);
 
     const missing = pythonToolsMissing();
@@ -253,7 +333,10 @@ test("liftlog seed writes into the data dir of a running server, and prints what
     });
     assert.equal(aws.status, 0, aws.stderr);
     const ids = (JSON.parse(aws.stdout) as { Events: { EventId: string }[] }).Events.map((e) => e.EventId);
-    assert.deepEqual(ids, expectedLog(plan[0]!.events).map((e) => e.EventId));
+    assert.deepEqual(
+      ids,
+      expectedLog(plan[0]!.events).map((e) => e.EventId),
+    );
   } finally {
     await server.dispose();
   }
@@ -266,11 +349,28 @@ test("liftlog seed --db fills a PostgreSQL database while a server runs on it", 
   const server = await startServer({ args: ["--db", db.url] });
   try {
     const endTime = Math.floor(Date.now() / 1000) - 60;
-    const { code, stdout, stderr } = await runSeed(["--db", db.url, "--random-seed", "5", "--end-time", String(endTime), "--fleets", "4", "--days", "2"]);
+    const { code, stdout, stderr } = await runSeed([
+      "--db",
+      db.url,
+      "--random-seed",
+      "5",
+      "--end-time",
+      String(endTime),
+      "--fleets",
+      "4",
+      "--days",
+      "2",
+    ]);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^Seeded 4 fleets, [\d,]+ events over 2 days into postgres/);
     assert.match(stdout, /Try it, with 'liftlog serve --db postgres/);
-    const plan = planDemo({ scope: { accountId: "000000000000", region: "us-east-1" }, fleets: 4, days: 2, randomSeed: 5, endTimeMs: endTime * 1000 });
+    const plan = planDemo({
+      scope: { accountId: "000000000000", region: "us-east-1" },
+      fleets: 4,
+      days: 2,
+      randomSeed: 5,
+      endTimeMs: endTime * 1000,
+    });
     await assertReadsBack(gamelift(server.endpoint, "us-east-1"), plan);
   } finally {
     await server.dispose();
