@@ -96,7 +96,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
         res.destroy();
         return;
       }
-      // The rest of an unread body (413) is not worth reading; let the connection go.
+      // A refused body (413) may be left unread past readBody's discard limit; let the connection go.
       send(res, error.status, JSON11_CONTENT_TYPE, encodeError(error), {
         "x-amzn-RequestId": requestId,
         "x-amzn-ErrorType": error.code,

@@ -2,17 +2,24 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tooLarge } from "./errors.js";
 
+/**
+ * How much of a refused body is still read and dropped: a client still sending when the 413 goes
+ * out would otherwise see a connection reset instead of the error. Past this the connection goes.
+ */
+const DISCARD_LIMIT = 8 * 1024 * 1024;
+
 /** Reads the whole body, refusing (413) anything over `limit` bytes without buffering it. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (Number.isFinite(declared) && declared > limit + DISCARD_LIMIT) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
+    if (size > limit + DISCARD_LIMIT) throw tooLarge(limit);
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit) throw tooLarge(limit);
   return Buffer.concat(chunks);
 }
 
