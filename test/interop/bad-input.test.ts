@@ -34,8 +34,11 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
     clients.push(c);
     return c;
   };
-  const raw = (body: string | Buffer | ReadableStream<Uint8Array>, headers?: Record<string, string | undefined>, target = "DescribeFleetEvents") =>
-    rawCall(log.server.endpoint, target, body, headers);
+  const raw = (
+    body: string | Buffer | ReadableStream<Uint8Array>,
+    headers?: Record<string, string | undefined>,
+    target = "DescribeFleetEvents",
+  ) => rawCall(log.server.endpoint, target, body, headers);
 
   before(async () => {
     log = await startWithFleetLog(1500, { args: ["--accounts", "AKIDTEAMB=222222222222"] });
@@ -65,8 +68,18 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
     });
 
     it("Limit a string, or a fraction: SerializationException", async () => {
-      assertAwsError(await raw(JSON.stringify({ FleetId: log.fleetId, Limit: "10" })), 400, "SerializationException", /integer at 'Limit' but got "10"/);
-      assertAwsError(await raw(JSON.stringify({ FleetId: log.fleetId, Limit: 1.5 })), 400, "SerializationException", /integer at 'Limit' but got number/);
+      assertAwsError(
+        await raw(JSON.stringify({ FleetId: log.fleetId, Limit: "10" })),
+        400,
+        "SerializationException",
+        /integer at 'Limit' but got "10"/,
+      );
+      assertAwsError(
+        await raw(JSON.stringify({ FleetId: log.fleetId, Limit: 1.5 })),
+        400,
+        "SerializationException",
+        /integer at 'Limit' but got number/,
+      );
     });
 
     it("StartTime a string: SerializationException saying timestamps are epoch seconds", async () => {
@@ -120,7 +133,10 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
     it("far over (20 MiB): refused, and the server goes on serving", async () => {
       // Past what the server reads to drop, it closes the connection: the client sees the 413 or a reset.
       for (const body of [bodyOf(20 * MiB), chunked(bodyOf(20 * MiB))]) {
-        const outcome = await raw(body).then((res) => res.status, (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
+        const outcome = await raw(body).then(
+          (res) => res.status,
+          (err: Error) => (err.cause as Error | undefined)?.message ?? err.message,
+        );
         assert.ok(outcome === 413 || /EPIPE|ECONNRESET|socket|closed/i.test(String(outcome)), `outcome: ${outcome}`);
       }
       const res = await raw(bodyOf(1000));
@@ -136,15 +152,30 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
         "UnknownOperationException",
         /Unknown operation 'GameLift.DescribeFleetEventz'.*GameLift.DescribeFleetEvents/,
       );
-      assertAwsError(await raw("{}", {}, "DynamoDB_20120810.GetItem"), 400, "UnknownOperationException", /Unknown operation 'DynamoDB_20120810.GetItem'/);
+      assertAwsError(
+        await raw("{}", {}, "DynamoDB_20120810.GetItem"),
+        400,
+        "UnknownOperationException",
+        /Unknown operation 'DynamoDB_20120810.GetItem'/,
+      );
     });
 
     it("no X-Amz-Target: UnknownOperationException saying how to name the operation", async () => {
-      assertAwsError(await raw("{}", { "X-Amz-Target": undefined }), 400, "UnknownOperationException", /Missing X-Amz-Target.*GameLift.<Operation>/);
+      assertAwsError(
+        await raw("{}", { "X-Amz-Target": undefined }),
+        400,
+        "UnknownOperationException",
+        /Missing X-Amz-Target.*GameLift.<Operation>/,
+      );
     });
 
     it("no Authorization header: MissingAuthenticationTokenException (403)", async () => {
-      assertAwsError(await raw(JSON.stringify({ FleetId: log.fleetId }), { Authorization: undefined }), 403, "MissingAuthenticationTokenException", /missing Authentication Token/);
+      assertAwsError(
+        await raw(JSON.stringify({ FleetId: log.fleetId }), { Authorization: undefined }),
+        403,
+        "MissingAuthenticationTokenException",
+        /missing Authentication Token/,
+      );
     });
 
     it("garbled Authorization headers: IncompleteSignatureException naming what is wrong", async () => {
@@ -152,7 +183,10 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
       const cases: [string, RegExp][] = [
         ["Bearer abc", /only AWS4-HMAC-SHA256 \(SigV4\)/],
         ["AWS4-HMAC-SHA256", /only AWS4-HMAC-SHA256/],
-        ["AWS4-HMAC-SHA256 Credential=AKIDLIFTLOGTEST/20250101/us-west-2/gamelift/aws4_request", /requires 'SignedHeaders'.*requires 'Signature'/],
+        [
+          "AWS4-HMAC-SHA256 Credential=AKIDLIFTLOGTEST/20250101/us-west-2/gamelift/aws4_request",
+          /requires 'SignedHeaders'.*requires 'Signature'/,
+        ],
         [authorization().replace("/20250101/us-west-2/", "/us-west-2/"), /Credential should be scoped to a valid region and service/],
         [authorization().replace("aws4_request", "aws5_request"), /Credential should be scoped/],
       ];
@@ -163,15 +197,28 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
 
     it("a region GameLift does not run in: UnsupportedRegionException, from raw HTTP and the SDK", async () => {
       const body = JSON.stringify({ FleetId: log.fleetId });
-      assertAwsError(await raw(body, { Authorization: authorization({ region: "mars-north-1" }) }), 400, "UnsupportedRegionException", /Region 'mars-north-1' is not a GameLift region.*us-west-2/);
-      await sdkError(clientFor("mars-north-1").send(new DescribeFleetEventsCommand({ FleetId: log.fleetId })), "UnsupportedRegionException", /Region 'mars-north-1'/);
+      assertAwsError(
+        await raw(body, { Authorization: authorization({ region: "mars-north-1" }) }),
+        400,
+        "UnsupportedRegionException",
+        /Region 'mars-north-1' is not a GameLift region.*us-west-2/,
+      );
+      await sdkError(
+        clientFor("mars-north-1").send(new DescribeFleetEventsCommand({ FleetId: log.fleetId })),
+        "UnsupportedRegionException",
+        /Region 'mars-north-1'/,
+      );
     });
   });
 
   describe("parameters (through the JS SDK)", () => {
     it("an unknown fleet: NotFoundException naming the fleet, account and region", async () => {
       const unknown = "fleet-00000000-0000-4000-8000-000000000000";
-      await sdkError(client.send(new DescribeFleetEventsCommand({ FleetId: unknown })), "NotFoundException", `Fleet ${unknown} not found in account 000000000000, region ${REGION}.`);
+      await sdkError(
+        client.send(new DescribeFleetEventsCommand({ FleetId: unknown })),
+        "NotFoundException",
+        `Fleet ${unknown} not found in account 000000000000, region ${REGION}.`,
+      );
     });
 
     it("a FleetId that is no fleet ID or ARN: InvalidRequestException in AWS's validation wording", async () => {
@@ -204,7 +251,13 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
 
     it("StartTime after EndTime: InvalidRequestException showing both", async () => {
       await sdkError(
-        client.send(new DescribeFleetEventsCommand({ FleetId: log.fleetId, StartTime: new Date("2025-06-02T00:00:00.001Z"), EndTime: new Date("2025-06-02T00:00:00.000Z") })),
+        client.send(
+          new DescribeFleetEventsCommand({
+            FleetId: log.fleetId,
+            StartTime: new Date("2025-06-02T00:00:00.001Z"),
+            EndTime: new Date("2025-06-02T00:00:00.000Z"),
+          }),
+        ),
         "InvalidRequestException",
         /StartTime \(2025-06-02T00:00:00.001Z\) is later than EndTime \(2025-06-02T00:00:00.000Z\)/,
       );
@@ -214,7 +267,9 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
       const first = await client.send(new DescribeFleetEventsCommand({ FleetId: log.fleetId, Limit: 5000 }));
       assert.equal(first.Events!.length, 1000);
       assert.ok(first.NextToken);
-      const second = await client.send(new DescribeFleetEventsCommand({ FleetId: log.fleetId, Limit: 2 ** 31 - 1, NextToken: first.NextToken }));
+      const second = await client.send(
+        new DescribeFleetEventsCommand({ FleetId: log.fleetId, Limit: 2 ** 31 - 1, NextToken: first.NextToken }),
+      );
       assert.equal(second.NextToken, undefined);
       assertSameEvents([...first.Events!, ...second.Events!].map(sdkLine), log.expected, "clamped pages");
     });
@@ -228,11 +283,16 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
     };
     const describeWith = (c: GameLiftClient, FleetId: string, NextToken: string, extra: { StartTime?: Date; EndTime?: Date } = {}) =>
       c.send(new DescribeFleetEventsCommand({ FleetId, NextToken, ...extra }));
-    const notThisRequest = /^Invalid NextToken: it does not belong to this request\. .*same fleet, StartTime and EndTime, account and region/;
+    const notThisRequest =
+      /^Invalid NextToken: it does not belong to this request\. .*same fleet, StartTime and EndTime, account and region/;
 
     it("garbage: InvalidRequestException saying to pass the token back unchanged", async () => {
       for (const garbage of ["garbage", "a.b", "eyJ9.eyJ9", "%%%.%%%"]) {
-        await sdkError(describeWith(client, log.fleetId, garbage), "InvalidRequestException", /^Invalid NextToken: it is not a token this service issued\. Pass the NextToken from a previous response unchanged\.$/);
+        await sdkError(
+          describeWith(client, log.fleetId, garbage),
+          "InvalidRequestException",
+          /^Invalid NextToken: it is not a token this service issued\. Pass the NextToken from a previous response unchanged\.$/,
+        );
       }
     });
 
@@ -252,7 +312,11 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
       await sdkError(describeWith(client, other.FleetId, token), "InvalidRequestException", notThisRequest);
       await sdkError(describeWith(client, log.fleetId, token, { StartTime: new Date(0) }), "InvalidRequestException", notThisRequest);
       const ranged = await tokenFor(client, { FleetId: log.fleetId, StartTime: new Date(0), EndTime: new Date("2030-01-01T00:00:00Z") });
-      await sdkError(describeWith(client, log.fleetId, ranged, { StartTime: new Date(0), EndTime: new Date("2030-01-01T00:00:00.001Z") }), "InvalidRequestException", notThisRequest);
+      await sdkError(
+        describeWith(client, log.fleetId, ranged, { StartTime: new Date(0), EndTime: new Date("2030-01-01T00:00:00.001Z") }),
+        "InvalidRequestException",
+        notThisRequest,
+      );
       await sdkError(describeWith(client, log.fleetId, ranged), "InvalidRequestException", notThisRequest);
       // The same token still works with the request it came from.
       const ok = await describeWith(client, log.fleetId, ranged, { StartTime: new Date(0), EndTime: new Date("2030-01-01T00:00:00Z") });
@@ -264,7 +328,10 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
       const euFleet = await registerFleet(log.server.endpoint, "eu-west-1");
       await sdkError(describeWith(clientFor("eu-west-1"), euFleet.FleetId, token), "InvalidRequestException", notThisRequest);
       // AKIDTEAMB is mapped to 222222222222 by --accounts; a 12-digit access key is its own account.
-      for (const [accessKeyId, account] of [["AKIDTEAMB", "222222222222"], ["333333333333", "333333333333"]] as const) {
+      for (const [accessKeyId, account] of [
+        ["AKIDTEAMB", "222222222222"],
+        ["333333333333", "333333333333"],
+      ] as const) {
         const theirs = await registerFleet(log.server.endpoint, REGION, account);
         await sdkError(describeWith(clientFor(REGION, accessKeyId), theirs.FleetId, token), "InvalidRequestException", notThisRequest);
       }

@@ -23,7 +23,10 @@ interface WalkResult {
 }
 
 /** Runs the walks in one python3 process; resolves with each walk's result by name. */
-function runWalks(endpoint: string, walks: { name: string; fleet: string; config: Record<string, number> }[]): Promise<Map<string, WalkResult>> {
+function runWalks(
+  endpoint: string,
+  walks: { name: string; fleet: string; config: Record<string, number> }[],
+): Promise<Map<string, WalkResult>> {
   return new Promise((resolve, reject) => {
     const child = spawn("python3", [SCRIPT, endpoint, REGION, JSON.stringify(walks)], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -33,7 +36,10 @@ function runWalks(endpoint: string, walks: { name: string; fleet: string; config
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`boto3_walks.py exited with ${code}:\n${stderr}`));
-      const results = stdout.trim().split("\n").map((l) => JSON.parse(l) as WalkResult);
+      const results = stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as WalkResult);
       resolve(new Map(results.map((r) => [r.name, r])));
     });
   });

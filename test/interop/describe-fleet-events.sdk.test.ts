@@ -51,7 +51,10 @@ describe("DescribeFleetEvents: AWS SDK for JavaScript v3 paginator over 10,000 e
       // Full pages until the last; the last page carries no NextToken (no empty trailing page).
       const size = pageSize ?? DEFAULT_PAGE;
       assert.equal(pageSizes.length, Math.ceil(EVENTS / size));
-      assert.ok(pageSizes.slice(0, -1).every((n) => n === size), "every page but the last is full");
+      assert.ok(
+        pageSizes.slice(0, -1).every((n) => n === size),
+        "every page but the last is full",
+      );
     });
   }
 

@@ -84,7 +84,11 @@ export function realisticEvents(fleetId: string, count: number, seed = 2015): In
       continue;
     }
     const code = pick(RUNTIME);
-    const event: IngestedEvent = { EventCode: code, Message: `${code} on ${instance} at step ${inTimeOrder.length}.`, EventTime: seconds(t) };
+    const event: IngestedEvent = {
+      EventCode: code,
+      Message: `${code} on ${instance} at step ${inTimeOrder.length}.`,
+      EventTime: seconds(t),
+    };
     if (code !== "FLEET_SCALING_EVENT" && code !== "GENERIC_EVENT") event.ResourceId = instance;
     inTimeOrder.push(event);
   }
@@ -107,7 +111,15 @@ export interface EventLine {
 }
 
 /** One comparable line per event: every field the service returns for it. */
-export function describeEvent(e: { EventId?: string; EventCode?: string; ResourceId?: string; Message?: string; timeMs: number; Count?: number; hasLog: boolean }): string {
+export function describeEvent(e: {
+  EventId?: string;
+  EventCode?: string;
+  ResourceId?: string;
+  Message?: string;
+  timeMs: number;
+  Count?: number;
+  hasLog: boolean;
+}): string {
   return [e.EventId, e.EventCode, e.ResourceId, e.timeMs, e.Count ?? 1, e.hasLog ? "log" : "-", e.Message].join(" | ");
 }
 
@@ -131,7 +143,13 @@ export function expectedLines(fleetId: string, ids: string[], events: IngestedEv
   const byId = new Map(ids.map((id, i) => [id, events[i]!]));
   return expectedOrder(ids, events).map((id) => {
     const e = byId.get(id)!;
-    return describeEvent({ ...e, EventId: id, ResourceId: e.ResourceId ?? fleetId, timeMs: Math.round(e.EventTime! * 1000), hasLog: e.Log !== undefined });
+    return describeEvent({
+      ...e,
+      EventId: id,
+      ResourceId: e.ResourceId ?? fleetId,
+      timeMs: Math.round(e.EventTime! * 1000),
+      hasLog: e.Log !== undefined,
+    });
   });
 }
 

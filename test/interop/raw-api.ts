@@ -34,7 +34,12 @@ export async function rawCall(
     if (value === undefined) delete all[name];
     else all[name] = value;
   }
-  const res = await fetch(`${endpoint}/`, { method: "POST", headers: all, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+  const res = await fetch(`${endpoint}/`, {
+    method: "POST",
+    headers: all,
+    body,
+    ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+  } as RequestInit);
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
