@@ -15,7 +15,11 @@ export interface Credential {
 
 // 403, as GameLift's Common Errors list it (IncompleteSignature is a 400).
 const missing = () =>
-  new ServiceError("MissingAuthenticationTokenException", "Request is missing Authentication Token: sign the request with AWS Signature Version 4.", 403);
+  new ServiceError(
+    "MissingAuthenticationTokenException",
+    "Request is missing Authentication Token: sign the request with AWS Signature Version 4.",
+    403,
+  );
 
 const incomplete = (message: string) => new ServiceError("IncompleteSignatureException", message);
 
