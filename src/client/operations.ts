@@ -78,9 +78,8 @@ export type OperationOutput<Op extends PaginatedOperation> =
 type ListMembers<T> = { [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] ? K : never }[keyof T];
 
 /** One item of an operation's result list, e.g. Event for DescribeFleetEvents, string for ListFleets. */
-export type ResultItem<Op extends PaginatedOperation> = NonNullable<OperationOutput<Op>[ListMembers<OperationOutput<Op>>]> extends readonly (infer I)[]
-  ? I
-  : never;
+export type ResultItem<Op extends PaginatedOperation> =
+  NonNullable<OperationOutput<Op>[ListMembers<OperationOutput<Op>>]> extends readonly (infer I)[] ? I : never;
 
 /** What buildFullResult() returns: the result list(s) of every page joined, and NextToken when the walk stopped early. */
 export type FullResult<Op extends PaginatedOperation> = Partial<Pick<OperationOutput<Op>, ListMembers<OperationOutput<Op>>>> & {
@@ -100,4 +99,6 @@ export interface PaginatorDefinition {
 const definitionsPath = new URL("../../../reference/gamelift-paginators-1.json", import.meta.url);
 
 /** botocore's paginator definitions for GameLift, by operation name. */
-export const PAGINATOR_DEFINITIONS: Readonly<Record<string, PaginatorDefinition>> = JSON.parse(readFileSync(definitionsPath, "utf8")).pagination;
+export const PAGINATOR_DEFINITIONS: Readonly<Record<string, PaginatorDefinition>> = JSON.parse(
+  readFileSync(definitionsPath, "utf8"),
+).pagination;

@@ -77,10 +77,22 @@ interface WalkedPage<Op extends PaginatedOperation> {
   resumeAt(delivered: number): string | undefined;
 }
 
+/** `after`: the token after the whole page; inside it, the page's own token and the items skipped so far. */
+function walkedPage<Op extends PaginatedOperation>(
+  page: OperationOutput<Op>,
+  items: unknown[],
+  pageToken: TokenDict,
+  skip: number,
+  after: string | undefined,
+): WalkedPage<Op> {
+  return { page, items, resumeAt: (delivered) => (delivered >= items.length ? after : encodeToken(pageToken, skip + delivered)) };
+}
+
 /**
  * Pages of one paginated call. Iterate it (`for await`) for pages, `items()` for the result items,
  * `search(expr)` for JMESPath results, or `buildFullResult()` for everything in one object.
- * Each iteration starts the walk afresh from the input and StartingToken.
+ * Each iteration starts the walk afresh from the input and StartingToken; run one at a time
+ * (resumeToken follows the latest).
  */
 export class PageIterator<Op extends PaginatedOperation> implements AsyncIterable<OperationOutput<Op>> {
   readonly #client: GameLiftClient;
@@ -214,23 +226,22 @@ export class PageIterator<Op extends PaginatedOperation> implements AsyncIterabl
         this.#nonAggregatePart = nonAggregatePart(page, paginator.nonAggregateKeys);
       }
       let items = listAt(page, primaryKey);
-      const pageToken = requestToken;
-      const resumeIn = (after: string | undefined) => (delivered: number) =>
-        delivered >= items.length ? after : encodeToken(pageToken, skip + delivered);
       const excess = MaxItems === undefined ? 0 : total + items.length - MaxItems;
       if (excess > 0) {
         items = items.slice(0, items.length - excess);
         setPath(page, primaryKey.expression, items);
-        yield { page, items, resumeAt: resumeIn(encodeToken(pageToken, skip + items.length)) };
+        yield walkedPage(page, items, requestToken, skip, encodeToken(requestToken, skip + items.length));
         return;
       }
       total += items.length;
       const next = nextTokens(page, paginator);
       const last = Object.values(next).every((token) => token === null);
-      yield { page, items, resumeAt: resumeIn(last ? undefined : encodeToken(next)) };
+      yield walkedPage(page, items, requestToken, skip, last ? undefined : encodeToken(next));
       if (last || total === MaxItems) return;
       if (previous && sameTokens(previous, next)) {
-        throw new PaginationError(`${this.#operation} (page ${pageNumber}): The same next token was received twice: ${JSON.stringify(next)}`);
+        throw new PaginationError(
+          `${this.#operation} (page ${pageNumber}): The same next token was received twice: ${JSON.stringify(next)}`,
+        );
       }
       injectTokens(request, next);
       previous = requestToken = next;

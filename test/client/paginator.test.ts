@@ -31,15 +31,19 @@ import { COMMANDS } from "../../src/client/operations.js";
 import { expectedOrder, gamelift, ingest, registerFleet, REPO_ROOT, startServer, type RunningServer } from "../helpers/server.js";
 import { botoToken, sampleEvents, tokenJson } from "./support.js";
 
-// Compile-time checks of the public types: pages and items are the SDK's own types.
+// Compile-time checks of the public types: pages and items are the SDK's own types, and every
+// operation's output has exactly one list member (ResultItem is derived from it).
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type ListMembers<T> = { [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] ? K : never }[keyof T];
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
 const typesHold: [
   Equal<ResultItem<"DescribeFleetEvents">, Event>,
   Equal<OperationOutput<"DescribeFleetEvents">, DescribeFleetEventsCommandOutput>,
   Equal<ResultItem<"ListFleets">, string>,
   Equal<ResultItem<"DescribeFleetAttributes">, FleetAttributes>,
   Equal<{ [Op in PaginatedOperation]: [ResultItem<Op>] extends [never] ? Op : never }[PaginatedOperation], never>,
-] = [true, true, true, true, true];
+  Equal<{ [Op in PaginatedOperation]: true extends IsUnion<ListMembers<OperationOutput<Op>>> ? Op : never }[PaginatedOperation], never>,
+] = [true, true, true, true, true, true];
 
 interface Fleet {
   FleetId: string;
@@ -111,7 +115,11 @@ async function checkCombination(fleet: Fleet, PageSize: number | undefined, MaxI
   assert.equal(pages.resumeToken, token);
 
   const read = Math.min(total - want, fleet === small ? total : RESUME_READ);
-  const rest = paginateDescribeFleetEvents(client, { FleetId: fleet.FleetId }, { PageSize, StartingToken: pages.resumeToken, MaxItems: read });
+  const rest = paginateDescribeFleetEvents(
+    client,
+    { FleetId: fleet.FleetId },
+    { PageSize, StartingToken: pages.resumeToken, MaxItems: read },
+  );
   assert.deepEqual(eventIds(await collectItems(rest.items())), fleet.expected.slice(want, want + read));
 }
 
@@ -129,7 +137,7 @@ describe("liftlog/client against liftlog", () => {
   });
   after(() => server?.dispose());
 
-  describe("every MaxItems × PageSize combination yields exactly the right events in order", () => {
+  describe("every MaxItems × PageSize combination yields exactly the right events in order", { concurrency: 4 }, () => {
     for (const [fleetName, pageSize] of [
       ["big", undefined],
       ["big", 100],
@@ -141,6 +149,18 @@ describe("liftlog/client against liftlog", () => {
           checkCombination(fleetName === "big" ? big : small, pageSize, maxItems));
       }
     }
+  });
+
+  it("the documented example works through the package's entry point: read 500, keep the token, resume", async () => {
+    const entryPoint = "liftlog/client";
+    const { paginateDescribeFleetEvents: fromPackage } = (await import(entryPoint)) as typeof import("../../src/client/index.js");
+    const events = fromPackage(client, { FleetId: big.FleetId }, { MaxItems: 500 });
+    const read: string[] = [];
+    for await (const event of events.items()) read.push(event.EventId!);
+    const token = events.resumeToken;
+    const rest = await fromPackage(client, { FleetId: big.FleetId }, { StartingToken: token }).buildFullResult();
+    assert.deepEqual([...read, ...eventIds(rest.Events)], big.expected);
+    assert.equal(rest.NextToken, undefined);
   });
 
   it("items() and buildFullResult() agree with the pages, with NextToken set to the resume token when truncated", async () => {
@@ -162,7 +182,9 @@ describe("liftlog/client against liftlog", () => {
     const config = { PageSize: 100, MaxItems: 250 };
     const ids = paginateDescribeFleetEvents(client, { FleetId: big.FleetId }, config).search("Events[].EventId");
     assert.deepEqual(await collectItems(ids), big.expected.slice(0, 250));
-    const crashes = paginateDescribeFleetEvents(client, { FleetId: big.FleetId }, config).search("Events[?EventCode==`SERVER_PROCESS_CRASHED`].EventId");
+    const crashes = paginateDescribeFleetEvents(client, { FleetId: big.FleetId }, config).search(
+      "Events[?EventCode==`SERVER_PROCESS_CRASHED`].EventId",
+    );
     assert.deepEqual(
       await collectItems(crashes),
       big.expected.slice(0, 250).filter((id) => big.byId.get(id) === "SERVER_PROCESS_CRASHED"),
@@ -174,7 +196,10 @@ describe("liftlog/client against liftlog", () => {
       await collectItems(tokens),
       pages.map((page) => page.NextToken),
     );
-    assert.throws(() => paginateDescribeFleetEvents(client, { FleetId: big.FleetId }).search("Events[?"), /Syntax error|Expected|Unexpected/);
+    assert.throws(
+      () => paginateDescribeFleetEvents(client, { FleetId: big.FleetId }).search("Events[?"),
+      /Syntax error|Expected|Unexpected/,
+    );
   });
 
   it("chained short walks resume inside a page, counting the items skipped before (botocore's left truncation)", async () => {
@@ -189,7 +214,8 @@ describe("liftlog/client against liftlog", () => {
       seen.push(...eventIds(await collectItems(pages.items())));
       const position = seen.length;
       // At a page boundary botocore writes the next page's token alone; inside a page, the page's token and the offset.
-      const expected = position % 7 === 0 ? botoToken(pageTokens[position / 7]!) : botoToken(pageTokens[Math.floor(position / 7)]!, position % 7);
+      const expected =
+        position % 7 === 0 ? botoToken(pageTokens[position / 7]!) : botoToken(pageTokens[Math.floor(position / 7)]!, position % 7);
       assert.equal(tokenJson(pages.resumeToken), tokenJson(expected), `after walk ${walk}`);
       StartingToken = pages.resumeToken;
     }
@@ -198,7 +224,11 @@ describe("liftlog/client against liftlog", () => {
 
   it("resume from the service's raw token and from the deprecated token___index form", async () => {
     const first = await client.send(new DescribeFleetEventsCommand({ FleetId: big.FleetId, Limit: 7 }));
-    const raw = paginateDescribeFleetEvents(client, { FleetId: big.FleetId }, { PageSize: 7, StartingToken: first.NextToken, MaxItems: 20 });
+    const raw = paginateDescribeFleetEvents(
+      client,
+      { FleetId: big.FleetId },
+      { PageSize: 7, StartingToken: first.NextToken, MaxItems: 20 },
+    );
     assert.deepEqual(eventIds(await collectItems(raw.items())), big.expected.slice(7, 27));
     const deprecated = paginateDescribeFleetEvents(
       client,
@@ -206,7 +236,11 @@ describe("liftlog/client against liftlog", () => {
       { PageSize: 7, StartingToken: `${first.NextToken}___3`, MaxItems: 20 },
     );
     assert.deepEqual(eventIds(await collectItems(deprecated.items())), big.expected.slice(10, 30));
-    const next = paginateDescribeFleetEvents(client, { FleetId: big.FleetId }, { PageSize: 7, StartingToken: deprecated.resumeToken, MaxItems: 9 });
+    const next = paginateDescribeFleetEvents(
+      client,
+      { FleetId: big.FleetId },
+      { PageSize: 7, StartingToken: deprecated.resumeToken, MaxItems: 9 },
+    );
     assert.deepEqual(eventIds(await collectItems(next.items())), big.expected.slice(30, 39));
   });
 
@@ -220,7 +254,11 @@ describe("liftlog/client against liftlog", () => {
     const firstPage = await client.send(new DescribeFleetEventsCommand({ FleetId: big.FleetId, Limit: 7 }));
     assert.deepEqual(firstTen, big.expected.slice(0, 10));
     assert.equal(byItem.resumeToken, botoToken(firstPage.NextToken!, 3));
-    const after10 = paginateDescribeFleetEvents(client, { FleetId: big.FleetId }, { PageSize: 7, StartingToken: byItem.resumeToken, MaxItems: 30 });
+    const after10 = paginateDescribeFleetEvents(
+      client,
+      { FleetId: big.FleetId },
+      { PageSize: 7, StartingToken: byItem.resumeToken, MaxItems: 30 },
+    );
     assert.deepEqual(eventIds(await collectItems(after10.items())), big.expected.slice(10, 40));
 
     const byPage = paginateDescribeFleetEvents(client, { FleetId: big.FleetId }, { PageSize: 7 });
@@ -231,7 +269,11 @@ describe("liftlog/client against liftlog", () => {
         break;
       }
     }
-    const after2 = paginateDescribeFleetEvents(client, { FleetId: big.FleetId }, { PageSize: 7, StartingToken: byPage.resumeToken, MaxItems: 30 });
+    const after2 = paginateDescribeFleetEvents(
+      client,
+      { FleetId: big.FleetId },
+      { PageSize: 7, StartingToken: byPage.resumeToken, MaxItems: 30 },
+    );
     assert.deepEqual(eventIds(await collectItems(after2.items())), big.expected.slice(14, 44));
   });
 
@@ -272,7 +314,9 @@ describe("liftlog/client against liftlog", () => {
     await assert.rejects(
       collectItems(zero),
       (error: unknown) =>
-        error instanceof GameLiftServiceException && error.$fault === "client" && /^DescribeFleetEvents \(page 1\): .*[Ll]imit/.test(error.message),
+        error instanceof GameLiftServiceException &&
+        error.$fault === "client" &&
+        /^DescribeFleetEvents \(page 1\): .*[Ll]imit/.test(error.message),
     );
   });
 
@@ -281,7 +325,10 @@ describe("liftlog/client against liftlog", () => {
     for (const config of [{ MaxItems: -1 }, { MaxItems: 2.5 }, { PageSize: 1.5 }, { StartingToken: "a___b___1" }]) {
       assert.throws(() => paginateDescribeFleetEvents(client, input, config), PaginationError, JSON.stringify(config));
     }
-    assert.throws(() => paginate(client, "DescribeNothing" as PaginatedOperation, {} as never), /Paginator for operation does not exist: DescribeNothing/);
+    assert.throws(
+      () => paginate(client, "DescribeNothing" as PaginatedOperation, {} as never),
+      /Paginator for operation does not exist: DescribeNothing/,
+    );
   });
 
   it("every operation in gamelift-paginators-1.json is paginated, and only those", () => {

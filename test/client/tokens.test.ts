@@ -72,7 +72,8 @@ function fuzzCases(count: number): string[] {
     let token = encodeToken({ NextToken: `${SERVICE_TOKEN}-${i}` }, i % 3 === 0 ? undefined : i);
     for (let edits = 1 + random(3); edits > 0; edits--) {
       const at = random(token.length + 1);
-      token = random(3) === 0 ? token.slice(0, at) + token.slice(at + 1) : token.slice(0, at) + junk[random(junk.length)]! + token.slice(at);
+      token =
+        random(3) === 0 ? token.slice(0, at) + token.slice(at + 1) : token.slice(0, at) + junk[random(junk.length)]! + token.slice(at);
     }
     return token;
   });
@@ -93,7 +94,11 @@ function ours(token: string, inputTokens: string[]): StartingPosition | { error:
 function assertSameReading(token: string, mine: StartingPosition | { error: string }, theirs: BotocoreReading, inputTokens: string[]) {
   if ("crash" in theirs) {
     // botocore fails with an AttributeError on base64 JSON scalars; we read them as a service token.
-    assert.deepEqual(mine, { token: Object.fromEntries(inputTokens.map((name, i) => [name, i === 0 ? token : null])), skip: 0 }, theirs.crash);
+    assert.deepEqual(
+      mine,
+      { token: Object.fromEntries(inputTokens.map((name, i) => [name, i === 0 ? token : null])), skip: 0 },
+      theirs.crash,
+    );
     return;
   }
   if ("error" in theirs) {
@@ -113,21 +118,37 @@ function assertSameReading(token: string, mine: StartingPosition | { error: stri
 describe("client tokens", () => {
   it("encode byte-identically to botocore's TokenEncoder", (t) => {
     if (missing) return t.skip(missing);
-    const { encoded } = runPython<{ encoded: string[] }>("botocore_tokens.py", { encode: ENCODE_CASES, decode: [], inputTokens: ["NextToken"] });
+    const { encoded } = runPython<{ encoded: string[] }>("botocore_tokens.py", {
+      encode: ENCODE_CASES,
+      decode: [],
+      inputTokens: ["NextToken"],
+    });
     ENCODE_CASES.forEach((c, i) => assert.equal(encodeToken(c.token, c.skip ?? undefined), encoded[i], `case ${i}: ${JSON.stringify(c)}`));
   });
 
   it("read StartingTokens as botocore's parser does: new form, deprecated form, lenient base64", (t) => {
     if (missing) return t.skip(missing);
     const cases = [...decodeCases(), ...fuzzCases(400)];
-    const { decoded } = runPython<{ decoded: BotocoreReading[] }>("botocore_tokens.py", { encode: [], decode: cases, inputTokens: ["NextToken"] });
+    const { decoded } = runPython<{ decoded: BotocoreReading[] }>("botocore_tokens.py", {
+      encode: [],
+      decode: cases,
+      inputTokens: ["NextToken"],
+    });
     cases.forEach((token, i) => assertSameReading(token, ours(token, ["NextToken"]), decoded[i]!, ["NextToken"]));
   });
 
   it("read deprecated tokens of several input tokens as botocore does", (t) => {
     if (missing) return t.skip(missing);
     const inputTokens = ["Marker", "SubMarker"];
-    const cases = ["m1___m2", "m1___m2___9", "m1", "None___m2___2", "m1___m2___x", "a___b___c___1", b64('{"Marker": "m", "SubMarker": null}')];
+    const cases = [
+      "m1___m2",
+      "m1___m2___9",
+      "m1",
+      "None___m2___2",
+      "m1___m2___x",
+      "a___b___c___1",
+      b64('{"Marker": "m", "SubMarker": null}'),
+    ];
     const { decoded } = runPython<{ decoded: BotocoreReading[] }>("botocore_tokens.py", { encode: [], decode: cases, inputTokens });
     cases.forEach((token, i) => assertSameReading(token, ours(token, inputTokens), decoded[i]!, inputTokens));
   });
