@@ -71,11 +71,16 @@ function decodeValue(value: unknown, s: Shape, path: string): unknown {
     case "float":
       if (typeof value !== "number") throw mismatch(path, "a number", value);
       return value;
-    case "timestamp":
+    case "timestamp": {
       if (typeof value !== "number" || !Number.isFinite(value)) {
         throw mismatch(path, "a timestamp in epoch seconds (e.g. 1469498468.057)", value);
       }
-      return new Date(Math.round(value * 1000));
+      const date = new Date(Math.round(value * 1000));
+      if (Number.isNaN(date.getTime())) {
+        throw serializationError(`Timestamp ${value} at '${path}' is out of range: epoch seconds must lie within ±8.64e12.`);
+      }
+      return date;
+    }
     case "blob":
       if (typeof value !== "string") throw mismatch(path, "a base64 string", value);
       return Buffer.from(value, "base64");
