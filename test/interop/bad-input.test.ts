@@ -90,6 +90,17 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
         /timestamp in epoch seconds .* at 'StartTime' but got "yesterday"/,
       );
     });
+
+    it("a timestamp no date can hold (1e20 seconds): SerializationException, not an empty page", async () => {
+      for (const range of [{ StartTime: 1e20 }, { EndTime: -1e13 }, { StartTime: 1e20, EndTime: 1 }]) {
+        assertAwsError(
+          await raw(JSON.stringify({ FleetId: log.fleetId, ...range })),
+          400,
+          "SerializationException",
+          /^Timestamp -?1\d+ at '(StartTime|EndTime)' is out of range: epoch seconds must lie within ±8\.64e12\.$/,
+        );
+      }
+    });
   });
 
   describe("body size", () => {
