@@ -71,9 +71,9 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
-    const url = new URL(req.url ?? "/", "http://localhost");
     const baseUrl = config.publicUrl ?? `http://${req.headers.host ?? `${config.host}:${config.port}`}`;
     try {
+      const url = requestUrl(req);
       if (url.pathname.startsWith("/_liftlog/")) {
         if (url.pathname !== "/_liftlog/health") checkAdminToken(req, config.adminToken);
         const { status, body } = await handleAdmin(services, req, url.pathname, health);
@@ -139,6 +139,18 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
     },
   };
   return self;
+}
+
+/** The request target as a URL. One no URL parser takes (`GET http://[/`) is a 400, not a crash. */
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? "/", "http://localhost");
+  } catch {
+    throw new ServiceError(
+      "UnknownOperationException",
+      `Request target ${JSON.stringify(req.url)} is not a valid URL path. The GameLift API is POST / with X-Amz-Target: GameLift.<Operation>.`,
+    );
+  }
 }
 
 function s3Error(code: string, message: string, requestId: string, extra = ""): string {
