@@ -157,12 +157,21 @@ function s3Error(code: string, message: string, requestId: string, extra = ""): 
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>${requestId}</RequestId></Error>`;
 }
 
+/** A percent-decoded path segment; undefined when its escapes are malformed (`%ZZ`). */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** GET /logs/<account>/<region>/<eventId>?Expires=&Signature= : the log text, or a 403 in S3's XML error shape. */
 function serveLog(services: Services, url: URL, requestId: string, res: ServerResponse): void {
-  const parts = url.pathname.split("/").slice(2).map((p) => decodeURIComponent(p));
+  const parts = url.pathname.split("/").slice(2).map(decodeSegment);
   const denied = (code: string, message: string, extra = "") =>
     send(res, 403, "application/xml", s3Error(code, message, requestId, extra), { "x-amzn-RequestId": requestId });
-  if (parts.length !== 3) return denied("AccessDenied", "Access Denied");
+  if (parts.length !== 3 || parts.includes(undefined)) return denied("AccessDenied", "Access Denied");
   const [accountId, region, eventId] = parts as [string, string, string];
   const scope = { accountId, region };
   const now = services.clock.now();
