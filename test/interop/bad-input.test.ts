@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { DescribeFleetEventsCommand, ListFleetsCommand, type GameLiftClient } from "@aws-sdk/client-gamelift";
 import { admin, gamelift, registerFleet } from "../helpers/server.js";
 import { REGION, assertSameEvents, sdkLine, startWithFleetLog, type FleetLog } from "./fleet-log.js";
-import { assertAwsError, authorization, rawCall } from "./raw-api.js";
+import { assertAwsError, authorization, rawCall, rawHttp } from "./raw-api.js";
 
 const MiB = 1024 * 1024;
 const FLEET_ID_PATTERN = String.raw`^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$`;
@@ -219,6 +219,44 @@ describe("GameLift API: bad input gets the right AWS error and the server keeps 
         "UnsupportedRegionException",
         /Region 'mars-north-1'/,
       );
+    });
+  });
+
+  describe("raw HTTP the parser lets through", () => {
+    const get = (target: string) => rawHttp(log.server.endpoint, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+
+    it("a request target no URL parser takes: 400 UnknownOperationException, not a crash", async () => {
+      const res = await get("http://[/");
+      assert.equal(res.statusLine, "HTTP/1.1 400 Bad Request");
+      assert.equal(JSON.parse(res.body).__type, "UnknownOperationException");
+      assert.match(JSON.parse(res.body).message, /Request target "http:\/\/\[\/" is not a valid URL path/);
+      assert.equal(log.server.process.exitCode, null, "server still running");
+    });
+
+    it("paths that are not the API: 404 UnknownOperationException saying where the API is", async () => {
+      for (const target of ["/", "/%", "*", "/service/GameLift/operation/DescribeFleetEvents"]) {
+        const res = await get(target);
+        assert.equal(res.statusLine, "HTTP/1.1 404 Not Found", target);
+        assert.match(JSON.parse(res.body).message, /The GameLift API is POST \/ with X-Amz-Target: GameLift\.<Operation>\./);
+      }
+    });
+
+    it("a log URL with malformed escapes or a wrong signature: 403 in S3's XML shape", async () => {
+      const signature = "0".repeat(64);
+      for (const target of [
+        `/logs/%ZZ/${REGION}/x?Expires=1&Signature=${signature}`,
+        `/logs/000000000000/${REGION}/x?Expires=9999999999&Signature=${signature}`,
+      ]) {
+        const res = await get(target);
+        assert.equal(res.statusLine, "HTTP/1.1 403 Forbidden", target);
+        assert.match(res.body, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>(AccessDenied|SignatureDoesNotMatch)<\/Code>/);
+      }
+    });
+
+    it("bytes that are not HTTP: 400 from the HTTP parser, and the server goes on", async () => {
+      const res = await rawHttp(log.server.endpoint, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello\r\n\r\n");
+      assert.match(res.statusLine, /^HTTP\/1.1 400 Bad Request/);
+      assert.equal(log.server.process.exitCode, null, "server still running");
     });
   });
 

@@ -4,6 +4,7 @@
  * credential scope; it does not verify signatures by default).
  */
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { REGION } from "./fleet-log.js";
 
 export function authorization(options: { accessKeyId?: string; region?: string } = {}): string {
@@ -56,4 +57,20 @@ export function assertAwsError(res: RawResponse, status: number, type: string, m
   assert.equal(res.headers.get("x-amzn-errortype"), type);
   assert.ok(res.headers.get("x-amzn-requestid"), "x-amzn-RequestId header");
   assert.match(body.message ?? "", message);
+}
+
+/** Writes `request` as is on a new TCP connection; resolves with the status line and body of the answer. */
+export function rawHttp(endpoint: string, request: string): Promise<{ statusLine: string; body: string }> {
+  const { hostname, port } = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(request));
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (d: string) => (text += d));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const split = text.indexOf("\r\n\r\n");
+      resolve({ statusLine: text.slice(0, text.indexOf("\r\n")), body: split < 0 ? "" : text.slice(split + 4) });
+    });
+  });
 }
