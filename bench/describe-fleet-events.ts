@@ -1,0 +1,242 @@
+/**
+ * DescribeFleetEvents benchmark:
+ *   npm run bench [-- --events N --requests N --depth N --db postgres://...]
+ *
+ * Loads one fleet with --events events (default 1,000,000) through the Store in-process, starts the
+ * real server (a child process) on the same data, walks the whole log through the server once to
+ * collect every page's real NextToken, and then times, sequentially, Limit-100 pages: the first
+ * page, the page --depth pages deep (default 5,000), and pages at random depths — through the
+ * server with a lightweight keep-alive client, and the same pages straight from the store
+ * (queryEvents with the same cursor). It prints the ratio server / in-process for each, and one
+ * figure through the real AWS SDK v3 client. The store is a parameter (bench/targets.ts): SQLite
+ * in a temp dir by default, a temp PostgreSQL database with --db.
+ */
+import { createHash } from "node:crypto";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { DescribeFleetEventsCommand } from "@aws-sdk/client-gamelift";
+import { SeededRandom } from "../src/seed/random.js";
+import type { Cursor, Scope, Store } from "../src/store/types.js";
+import { gamelift, startServer, type RunningServer } from "../test/helpers/server.js";
+import { RawGameLiftClient } from "./http-client.js";
+import { loadFleet } from "./load.js";
+import { formatCount, formatMs, measure, table, type Figures } from "./measure.js";
+import { postgresTarget, sqliteTarget, type BenchTarget } from "./targets.js";
+
+const LIMIT = 100;
+const SCOPE: Scope = { accountId: "000000000000", region: "us-east-1" };
+
+interface Options {
+  events: number;
+  requests: number;
+  depth: number;
+  db?: string;
+}
+
+/** One page of the log as both sides must see it. */
+interface Page {
+  /** The server's NextToken that asks for this page (none for the first). */
+  token?: string;
+  /** The store position after the previous page (none for the first). */
+  cursor?: Cursor;
+  /** A digest of the page's event IDs, in order. */
+  digest: string;
+}
+
+const digest = (ids: string[]) => createHash("sha1").update(ids.join(",")).digest("hex");
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: { events: { type: "string" }, requests: { type: "string" }, depth: { type: "string" }, db: { type: "string" } },
+  });
+  const int = (name: string, text: string | undefined, fallback: number, min: number) => {
+    if (text === undefined) return fallback;
+    const n = Number(text.replace(/_/g, ""));
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number of at least ${min}, got '${text}'`);
+    return n;
+  };
+  return {
+    events: int("events", values.events, 1_000_000, LIMIT + 1),
+    requests: int("requests", values.requests, 2_000, 10),
+    depth: int("depth", values.depth, 5_000, 1),
+    db: values.db,
+  };
+}
+
+async function main(): Promise<void> {
+  let options: Options;
+  try {
+    options = parseOptions();
+  } catch (err) {
+    console.error(
+      `bench: ${(err as Error).message}\nUsage: npm run bench -- [--events N] [--requests N] [--depth N] [--db postgres://...]`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const target = options.db ? await postgresTarget(options.db) : await sqliteTarget();
+  let server: RunningServer | undefined;
+  let raw: RawGameLiftClient | undefined;
+  const cleanup = async () => {
+    raw?.close();
+    await server?.dispose();
+    await target.dispose();
+  };
+  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+  try {
+    const fleetId = await load(target, options.events);
+    server = await startServer(target.server);
+    raw = new RawGameLiftClient(server.endpoint, SCOPE.region);
+    const pages = await walk(raw, target.store, fleetId, options.events);
+    await run(options, target, server, raw, fleetId, pages);
+  } finally {
+    await cleanup();
+  }
+}
+
+async function load(target: BenchTarget, events: number): Promise<string> {
+  const started = Date.now();
+  const tty = process.stderr.isTTY;
+  const fleet = await loadFleet(target.store, SCOPE, events, (n) => {
+    if (tty) process.stderr.write(`\rloading ${formatCount(n)} / ${formatCount(events)} events`);
+  });
+  if (tty) process.stderr.write("\n");
+  const seconds = (Date.now() - started) / 1000;
+  console.log(
+    `Loaded ${formatCount(events)} events into one fleet in ${seconds.toFixed(1)} s (${formatCount(events / seconds)} events/s), ${target.label}`,
+  );
+  return fleet.fleetId;
+}
+
+/**
+ * Reads the whole log once through the server (collecting every NextToken) and once from the store
+ * (collecting every cursor), and checks that both give the same pages.
+ */
+async function walk(raw: RawGameLiftClient, store: Store, fleetId: string, events: number): Promise<Page[]> {
+  const started = Date.now();
+  const expectedPages = Math.ceil(events / LIMIT);
+  const pages: Page[] = [];
+  let token: string | undefined;
+  for (let i = 0; i < expectedPages; i++) {
+    const body = await raw.ok(
+      "DescribeFleetEvents",
+      JSON.stringify({ FleetId: fleetId, Limit: LIMIT, ...(token ? { NextToken: token } : {}) }),
+    );
+    const out = JSON.parse(body.toString("utf8")) as { Events: { EventId: string }[]; NextToken?: string };
+    pages.push({ token, digest: digest(out.Events.map((e) => e.EventId)) });
+    token = out.NextToken;
+    if (!token) break;
+  }
+  if (pages.length !== expectedPages || token)
+    throw new Error(`the server returned ${pages.length} pages${token ? " and more" : ""}; expected ${expectedPages}`);
+  let cursor: Cursor | undefined;
+  for (const [i, page] of pages.entries()) {
+    const rows = await store.queryEvents(SCOPE, { fleetId, after: cursor, limit: LIMIT + 1 });
+    const ids = rows.slice(0, LIMIT).map((e) => e.eventId);
+    if (digest(ids) !== page.digest) throw new Error(`page ${i + 1} differs between the server and the store`);
+    page.cursor = cursor;
+    const last = rows[LIMIT - 1];
+    cursor = last && { eventTimeMs: last.eventTimeMs, seq: last.seq };
+  }
+  console.log(
+    `Walked all ${formatCount(pages.length)} pages through the server and the store in ${((Date.now() - started) / 1000).toFixed(1)} s: identical pages`,
+  );
+  return pages;
+}
+
+async function run(
+  options: Options,
+  target: BenchTarget,
+  server: RunningServer,
+  raw: RawGameLiftClient,
+  fleetId: string,
+  pages: Page[],
+): Promise<void> {
+  const { requests } = options;
+  const warmup = Math.max(20, Math.floor(requests / 10));
+  const deep = Math.min(options.depth, pages.length) - 1;
+  const rng = new SeededRandom(requests);
+  const randomPages = Array.from({ length: requests + warmup }, () => rng.int(0, pages.length - 1));
+  const body = (page: number) =>
+    JSON.stringify({ FleetId: fleetId, Limit: LIMIT, ...(pages[page]!.token ? { NextToken: pages[page]!.token } : {}) });
+  const randomBodies = randomPages.map(body);
+
+  const viaServer = (bodyOf: (i: number) => string) => (i: number) => raw.ok("DescribeFleetEvents", bodyOf(i));
+  const inProcess = (pageOf: (i: number) => number) => (i: number) =>
+    target.store.queryEvents(SCOPE, { fleetId, after: pages[pageOf(i)]!.cursor, limit: LIMIT + 1 });
+  const sdk = gamelift(server.endpoint, SCOPE.region);
+  const viaSdk = (i: number) => {
+    const token = pages[randomPages[i]!]!.token;
+    return sdk.send(new DescribeFleetEventsCommand({ FleetId: fleetId, Limit: LIMIT, ...(token ? { NextToken: token } : {}) }));
+  };
+
+  const scenario = async (name: string, server: (i: number) => Promise<unknown>, store: (i: number) => Promise<unknown>) => {
+    const [s, p] = (await measure(requests, warmup, [server, store])) as [Figures, Figures];
+    return { name, server: s, store: p };
+  };
+  const firstBody = body(0);
+  const deepBody = body(deep);
+  const scenarios = [
+    await scenario(
+      "first page",
+      viaServer(() => firstBody),
+      inProcess(() => 0),
+    ),
+    await scenario(
+      `page ${formatCount(deep + 1)}`,
+      viaServer(() => deepBody),
+      inProcess(() => deep),
+    ),
+  ];
+  // The random pages through the SDK interleave with the same pages through the raw client and the store.
+  const [randomServer, randomStore, sdkFigures] = (await measure(requests, warmup, [
+    viaServer((i) => randomBodies[i]!),
+    inProcess((i) => randomPages[i]!),
+    viaSdk,
+  ])) as [Figures, Figures, Figures];
+  sdk.destroy();
+  const random = { name: `random depth (1..${formatCount(pages.length)})`, server: randomServer, store: randomStore };
+  scenarios.push(random);
+
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+  const rows = scenarios.map(({ name, server: s, store: p }) => [
+    name,
+    formatCount(s.perSecond),
+    formatMs(s.p50Ms),
+    formatMs(s.p99Ms),
+    formatCount(p.perSecond),
+    formatMs(p.p50Ms),
+    formatMs(p.p99Ms),
+    ratio(s.meanMs, p.meanMs),
+    ratio(s.p50Ms, p.p50Ms),
+  ]);
+  rows.push([
+    `${random.name}, AWS SDK v3 client`,
+    formatCount(sdkFigures.perSecond),
+    formatMs(sdkFigures.p50Ms),
+    formatMs(sdkFigures.p99Ms),
+    formatCount(random.store.perSecond),
+    formatMs(random.store.p50Ms),
+    formatMs(random.store.p99Ms),
+    ratio(sdkFigures.meanMs, random.store.meanMs),
+    ratio(sdkFigures.p50Ms, random.store.p50Ms),
+  ]);
+  console.log(
+    `\nDescribeFleetEvents, Limit ${LIMIT}, one fleet of ${formatCount(options.events)} events (${formatCount(pages.length)} pages), ${target.label};` +
+      `\n${formatCount(requests)} sequential requests per figure after ${formatCount(warmup)} warm-up, server and in-process interleaved;` +
+      `\nratio = server time per page / in-process time per page\n`,
+  );
+  console.log(
+    table(["pages read", "server req/s", "p50 ms", "p99 ms", "in-process req/s", "p50 ms", "p99 ms", "ratio (mean)", "ratio (p50)"], rows),
+  );
+  const cpu = os.cpus();
+  console.log(
+    `\nnode ${process.version}, ${os.type()} ${os.release()}, ${cpu.length} × ${cpu[0]?.model.trim() ?? "CPU"}, ` +
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")} at the end, ${new Date().toISOString()}`,
+  );
+}
+
+await main();

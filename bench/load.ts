@@ -1,0 +1,81 @@
+/**
+ * Loads one fleet with many events through the Store, in large transactions. The events look like
+ * a busy fleet's: a year of scaling, crashes (some with logs and Count > 1), spot interruptions,
+ * with some events sharing a millisecond so that the sequence tie-break is exercised.
+ */
+import { randomUUID } from "node:crypto";
+import { fleetArn } from "../src/fleets/ids.js";
+import { SeededRandom } from "../src/seed/random.js";
+import type { FleetRecord, NewEvent, Scope, Store } from "../src/store/types.js";
+
+const BATCH = 50_000;
+const YEAR_MS = 365 * 86_400_000;
+
+export async function loadFleet(store: Store, scope: Scope, events: number, onBatch: (loaded: number) => void): Promise<FleetRecord> {
+  const endMs = Date.now() - 60_000;
+  const startMs = endMs - YEAR_MS;
+  const fleetId = `fleet-${randomUUID()}`;
+  const fleet: FleetRecord = {
+    ...scope,
+    fleetId,
+    fleetArn: fleetArn(scope, fleetId),
+    name: "bench-busy-fleet",
+    kind: "external",
+    status: "ACTIVE",
+    creationTimeMs: startMs,
+    deleted: false,
+    attributes: { ComputeType: "ANYWHERE", NewGameSessionProtectionPolicy: "NoProtection", MetricGroups: ["default"] },
+  };
+  await store.createFleet(fleet);
+  const rng = new SeededRandom(events);
+  const step = YEAR_MS / events;
+  for (let done = 0; done < events; ) {
+    const batch: NewEvent[] = [];
+    for (; batch.length < BATCH && done < events; done++) {
+      // One event in eight shares the previous event's millisecond.
+      const timeMs = Math.round(startMs + (done - (rng.chance(0.125) ? 1 : 0)) * step);
+      batch.push(benchEvent(rng, fleetId, timeMs));
+    }
+    await store.appendEvents(scope, batch);
+    onBatch(done);
+  }
+  return fleet;
+}
+
+function benchEvent(rng: SeededRandom, fleetId: string, eventTimeMs: number): NewEvent {
+  const base = { eventId: randomUUID(), fleetId, resourceId: fleetId, eventTimeMs };
+  const instance = `i-${rng.hex(17)}`;
+  const roll = rng.next();
+  if (roll < 0.5) {
+    const desired = rng.int(1, 40);
+    return {
+      ...base,
+      eventCode: "FLEET_SCALING_EVENT",
+      message: `Fleet ${fleetId} capacity changed in us-east-1: desired instances ${desired} (was ${desired + 1}), minimum 1, maximum 50`,
+    };
+  }
+  if (roll < 0.8) {
+    return {
+      ...base,
+      eventCode: "SERVER_PROCESS_CRASHED",
+      message: `Server process /local/game/bin/server.x86_64 on instance ${instance} of fleet ${fleetId} exited without calling ProcessEnding() (exit code 139)`,
+      count: rng.int(1, 30),
+      // A few carry their log, so that pages mint some pre-signed log URLs as real pages do.
+      ...(rng.chance(0.1)
+        ? { log: "GameLift SDK: ProcessReady sent\nCaught SIGSEGV; no ProcessEnding() was called\nProcess exited with code 139" }
+        : {}),
+    };
+  }
+  if (roll < 0.9) {
+    return {
+      ...base,
+      eventCode: "INSTANCE_INTERRUPTED",
+      message: `Spot instance ${instance} in fleet ${fleetId} (us-east-1) was interrupted by EC2 with a two-minute notification`,
+    };
+  }
+  return {
+    ...base,
+    eventCode: "GAME_SESSION_ACTIVATION_TIMEOUT",
+    message: `Game session arn:aws:gamelift:us-east-1::gamesession/${fleetId}/gsess-${rng.uuid()} failed to activate within the expected time (600 seconds)`,
+  };
+}

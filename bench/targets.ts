@@ -1,0 +1,64 @@
+/**
+ * Where a benchmark runs: a Store the benchmark loads and reads in-process, and how to start
+ * `liftlog serve` on the same data. Each target is throwaway: dispose() removes what it made.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { defaultConfig } from "../src/config.js";
+import { openStore } from "../src/server.js";
+import type { Store } from "../src/store/types.js";
+
+export interface BenchTarget {
+  /** What the figures are about, e.g. "SQLite (WAL, synchronous=FULL)". */
+  label: string;
+  store: Store;
+  /** How to start `liftlog serve` on the same data (test/helpers/server.ts startServer options). */
+  server: { dataDir?: string; args?: string[] };
+  dispose(): Promise<void>;
+}
+
+/** SQLite in a fresh temp data dir. */
+export async function sqliteTarget(): Promise<BenchTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), "liftlog-bench-"));
+  const store = await openStore({ ...defaultConfig({}), dataDir });
+  return {
+    label: "SQLite (WAL, synchronous=FULL)",
+    store,
+    server: { dataDir },
+    dispose: async () => {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database created through `url` (which needs CREATEDB), dropped at the end. */
+export async function postgresTarget(url: string): Promise<BenchTarget> {
+  const name = `liftlog_bench_${randomBytes(6).toString("hex")}`;
+  await adminQuery(url, `CREATE DATABASE ${name}`);
+  const dbUrl = new URL(url);
+  dbUrl.pathname = `/${name}`;
+  const store = await openStore({ ...defaultConfig({}), db: dbUrl.toString() });
+  return {
+    label: `PostgreSQL (${name} on ${dbUrl.host})`,
+    store,
+    server: { args: ["--db", dbUrl.toString()] },
+    dispose: async () => {
+      await store.close();
+      await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
