@@ -5,7 +5,7 @@ const USAGE = `liftlog — a self-hostable Amazon GameLift fleet event service
 
 Usage:
   liftlog serve [--port N] [--host H] [--data-dir DIR|:memory:] [--admin-token T] [--accounts AKID=ACCOUNT,...]
-  liftlog seed  [--data-dir DIR] [--fleets N] [--days N] [--region R] [--account A]
+  liftlog seed  [--data-dir DIR|--db URL] [--fleets N] [--days N] [--region R] [--account A] [--random-seed N] [--end-time T]
   liftlog help
 
 Run 'liftlog <command> --help' for a command's options.`;
