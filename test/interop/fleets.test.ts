@@ -196,6 +196,30 @@ describe("fleets", () => {
       });
     }
 
+    it("fleets deleted while a ListFleets walk is under way, the cursor's own included: the walk goes on past them", async () => {
+      const extra: string[] = [];
+      for (let i = 0; i < 6; i++) extra.push((await pager.send(anywhereFleet(`walked-${i}`))).FleetAttributes!.FleetId!);
+      const all = [...expected, ...extra];
+      const first = await pager.send(new ListFleetsCommand({ Limit: expected.length + 2 }));
+      assert.deepEqual(first.FleetIds, all.slice(0, expected.length + 2));
+      const cursor = extra[1]!; // the last fleet of the first page
+      const ahead = extra[3]!;
+      for (const id of [cursor, ahead]) await pager.send(new DeleteFleetCommand({ FleetId: id }));
+      await eventually("the deletions to show", async () => {
+        const { FleetIds } = await pager.send(new ListFleetsCommand({ Limit: 1000 }));
+        return FleetIds!.includes(cursor) || FleetIds!.includes(ahead) ? undefined : true;
+      });
+      const rest: string[] = [];
+      let NextToken = first.NextToken;
+      while (NextToken) {
+        const page = await pager.send(new ListFleetsCommand({ Limit: 1, NextToken }));
+        rest.push(...page.FleetIds!);
+        NextToken = page.NextToken;
+      }
+      assert.deepEqual(rest, [extra[2], extra[4], extra[5]]);
+      for (const id of [extra[0]!, extra[2]!, extra[4]!, extra[5]!]) await pager.send(new DeleteFleetCommand({ FleetId: id }));
+    });
+
     it("DescribeFleetAttributes with FleetIds returns those that exist here, in the order asked, unpaged", async () => {
       const ask = [
         expected[5]!,
