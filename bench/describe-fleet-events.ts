@@ -77,27 +77,40 @@ async function main(): Promise<void> {
   const target = options.db ? await postgresTarget(options.db) : await sqliteTarget();
   let server: RunningServer | undefined;
   let raw: RawGameLiftClient | undefined;
-  const cleanup = async () => {
-    raw?.close();
-    await server?.dispose();
-    await target.dispose();
-  };
-  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+  process.once("SIGINT", () => {
+    interrupted = true;
+    console.error("\nbench: interrupted; stopping the server and removing its data");
+  });
   try {
     const fleetId = await load(target, options.events);
     server = await startServer(target.server);
+    checkpoint();
     raw = new RawGameLiftClient(server.endpoint, SCOPE.region);
     const pages = await walk(raw, target.store, fleetId, options.events);
     await run(options, target, server, raw, fleetId, pages);
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+    process.exitCode = 130;
   } finally {
-    await cleanup();
+    raw?.close();
+    await server?.dispose();
+    await target.dispose();
   }
+}
+
+/** Ctrl-C sets this; the run stops at its next checkpoint and cleans up (server, temp data) on the way out. */
+let interrupted = false;
+class Interrupted extends Error {}
+
+function checkpoint(): void {
+  if (interrupted) throw new Interrupted("interrupted");
 }
 
 async function load(target: BenchTarget, events: number): Promise<string> {
   const started = Date.now();
   const tty = process.stderr.isTTY;
   const fleet = await loadFleet(target.store, SCOPE, events, (n) => {
+    checkpoint();
     if (tty) process.stderr.write(`\rloading ${formatCount(n)} / ${formatCount(events)} events`);
   });
   if (tty) process.stderr.write("\n");
@@ -118,6 +131,7 @@ async function walk(raw: RawGameLiftClient, store: Store, fleetId: string, event
   const pages: Page[] = [];
   let token: string | undefined;
   for (let i = 0; i < expectedPages; i++) {
+    checkpoint();
     const body = await raw.ok(
       "DescribeFleetEvents",
       JSON.stringify({ FleetId: fleetId, Limit: LIMIT, ...(token ? { NextToken: token } : {}) }),
@@ -131,6 +145,7 @@ async function walk(raw: RawGameLiftClient, store: Store, fleetId: string, event
     throw new Error(`the server returned ${pages.length} pages${token ? " and more" : ""}; expected ${expectedPages}`);
   let cursor: Cursor | undefined;
   for (const [i, page] of pages.entries()) {
+    checkpoint();
     const rows = await store.queryEvents(SCOPE, { fleetId, after: cursor, limit: LIMIT + 1 });
     const ids = rows.slice(0, LIMIT).map((e) => e.eventId);
     if (digest(ids) !== page.digest) throw new Error(`page ${i + 1} differs between the server and the store`);
@@ -161,11 +176,15 @@ async function run(
     JSON.stringify({ FleetId: fleetId, Limit: LIMIT, ...(pages[page]!.token ? { NextToken: pages[page]!.token } : {}) });
   const randomBodies = randomPages.map(body);
 
-  const viaServer = (bodyOf: (i: number) => string) => (i: number) => raw.ok("DescribeFleetEvents", bodyOf(i));
+  const viaServer = (bodyOf: (i: number) => string) => (i: number) => {
+    checkpoint();
+    return raw.ok("DescribeFleetEvents", bodyOf(i));
+  };
   const inProcess = (pageOf: (i: number) => number) => (i: number) =>
     target.store.queryEvents(SCOPE, { fleetId, after: pages[pageOf(i)]!.cursor, limit: LIMIT + 1 });
   const sdk = gamelift(server.endpoint, SCOPE.region);
   const viaSdk = (i: number) => {
+    checkpoint();
     const token = pages[randomPages[i]!]!.token;
     return sdk.send(new DescribeFleetEventsCommand({ FleetId: fleetId, Limit: LIMIT, ...(token ? { NextToken: token } : {}) }));
   };
@@ -193,8 +212,7 @@ async function run(
     viaServer((i) => randomBodies[i]!),
     inProcess((i) => randomPages[i]!),
     viaSdk,
-  ])) as [Figures, Figures, Figures];
-  sdk.destroy();
+  ]).finally(() => sdk.destroy())) as [Figures, Figures, Figures];
   const random = { name: `random depth (1..${formatCount(pages.length)})`, server: randomServer, store: randomStore };
   scenarios.push(random);
 

@@ -38,6 +38,8 @@ export async function loadFleet(store: Store, scope: Scope, events: number, onBa
     }
     await store.appendEvents(scope, batch);
     onBatch(done);
+    // A synchronous store never yields to the event loop; let it handle signals (Ctrl-C) between batches.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return fleet;
 }
