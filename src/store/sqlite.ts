@@ -79,9 +79,9 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    this.db.pragma("busy_timeout = 5000");
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = ON");
     this.migrate();
     const db = this.db;
@@ -117,14 +117,15 @@ export class SqliteStore implements Store {
     };
   }
 
+  /** Applies pending versions in one write transaction, so two processes opening a new file cannot both apply one. */
   private migrate(): void {
-    const current = this.db.pragma("user_version", { simple: true }) as number;
-    for (let version = current; version < sqliteMigrations.length; version++) {
-      this.db.transaction(() => {
+    this.db.transaction(() => {
+      const current = this.db.pragma("user_version", { simple: true }) as number;
+      for (let version = current; version < sqliteMigrations.length; version++) {
         this.db.exec(sqliteMigrations[version]!);
         this.db.pragma(`user_version = ${version + 1}`);
-      }).immediate();
-    }
+      }
+    }).immediate();
   }
 
   async createFleet(fleet: FleetRecord, events: NewEvent[] = []): Promise<StoredEvent[]> {
