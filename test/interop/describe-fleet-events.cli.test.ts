@@ -40,24 +40,24 @@ describe("DescribeFleetEvents: aws gamelift describe-fleet-events over 10,000 ev
     await log?.server.dispose();
   });
 
-  /** One CLI invocation; returns its events as lines and the NextToken it printed, if any. */
-  async function cli(args: string[]) {
-    const { stdout } = await run(
-      "aws",
-      ["gamelift", "describe-fleet-events", "--endpoint-url", log.server.endpoint, "--fleet-id", log.fleetId, "--output", "json", ...args],
-      {
-        maxBuffer: 64 * 1024 * 1024,
-        // Credentials and region from the environment only, whatever the machine's ~/.aws holds.
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: "AKIDLIFTLOGTEST",
-          AWS_SECRET_ACCESS_KEY: "secret",
-          AWS_DEFAULT_REGION: REGION,
-          AWS_CONFIG_FILE: "/dev/null",
-          AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-        },
+  /** `aws gamelift describe-fleet-events` pointed at the server, with credentials and region from the environment only. */
+  const describeFleetEvents = (args: string[]) =>
+    run("aws", ["gamelift", "describe-fleet-events", "--endpoint-url", log.server.endpoint, "--output", "json", ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: "AKIDLIFTLOGTEST",
+        AWS_SECRET_ACCESS_KEY: "secret",
+        AWS_DEFAULT_REGION: REGION,
+        // Whatever the machine's ~/.aws holds stays out of it.
+        AWS_CONFIG_FILE: "/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
       },
-    );
+    });
+
+  /** One CLI invocation on the test fleet; returns its events as lines and the NextToken it printed, if any. */
+  async function cli(args: string[]) {
+    const { stdout } = await describeFleetEvents(["--fleet-id", log.fleetId, ...args]);
     const out = JSON.parse(stdout) as { Events: CliEvent[]; NextToken?: string };
     const lines = out.Events.map((e) =>
       describeEvent({
@@ -107,5 +107,31 @@ describe("DescribeFleetEvents: aws gamelift describe-fleet-events over 10,000 ev
     assert.equal(invocations, 2);
     assert.ok(token, "the CLI offers a token to go on from event 300");
     assertSameEvents(lines, log.expected.slice(0, 300), "--page-size 1 prefix");
+  });
+
+  it("errors reach the CLI user as the AWS error, with the server's message", async () => {
+    const unknown = "fleet-00000000-0000-4000-8000-000000000000";
+    const cases: [string[], string][] = [
+      [
+        ["--fleet-id", unknown],
+        `An error occurred (NotFoundException) when calling the DescribeFleetEvents operation: Fleet ${unknown} not found in account 000000000000, region ${REGION}.`,
+      ],
+      [
+        ["--fleet-id", "not-a-fleet"],
+        "An error occurred (InvalidRequestException) when calling the DescribeFleetEvents operation: 1 validation error detected: Value 'not-a-fleet' at 'fleetId'",
+      ],
+      // botocore passes a token it cannot decode on as the service's own NextToken.
+      [
+        ["--fleet-id", log.fleetId, "--starting-token", "garbage"],
+        "An error occurred (InvalidRequestException) when calling the DescribeFleetEvents operation: Invalid NextToken: it is not a token this service issued.",
+      ],
+    ];
+    for (const [args, message] of cases) {
+      await assert.rejects(describeFleetEvents(args), (err: Error & { code?: number; stderr?: string }) => {
+        assert.ok(err.code === 255 || err.code === 254, `exit ${err.code}: ${err.stderr}`); // CLI v1 255, v2 254
+        assert.ok(err.stderr?.includes(message), err.stderr);
+        return true;
+      });
+    }
   });
 });

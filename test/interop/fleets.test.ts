@@ -101,6 +101,16 @@ for (const store of STORES) {
       await expectNotFound(client.send(new DeleteFleetCommand({ FleetId })), FleetId!);
     });
 
+    it("a fleet with no events yet: one empty page, no NextToken", async () => {
+      const fleet = await registerFleet(server.endpoint, REGION);
+      const pages = [];
+      for await (const page of paginateDescribeFleetEvents({ client, pageSize: 1 }, { FleetId: fleet.FleetId })) pages.push(page);
+      assert.deepEqual(
+        pages.map((p) => [p.Events, p.NextToken]),
+        [[[], undefined]],
+      );
+    });
+
     it("an external fleet's log outlives the FLEET_DELETED ingested for it", async () => {
       const fleet = await registerFleet(server.endpoint, REGION);
       // Status follows events from the fleet's registration on (older ones are history), so: now.
