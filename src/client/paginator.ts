@@ -275,8 +275,9 @@ export function paginate<Op extends PaginatedOperation>(
 
 function prefixMessage(error: Error, prefix: string): void {
   const original = error.message;
+  const stack = error.stack; // read first: V8 formats the stack lazily, from the message at that time
   error.message = prefix + original;
-  if (error.stack?.includes(original)) error.stack = error.stack.replace(original, error.message);
+  if (stack?.includes(original)) error.stack = stack.replace(original, error.message);
 }
 
 const nullTokens = (names: readonly string[]): TokenDict => Object.fromEntries(names.map((name) => [name, null]));

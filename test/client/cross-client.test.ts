@@ -32,8 +32,8 @@ async function ours(config: PaginationConfig) {
   return { ids, pageSizes, token: pages.resumeToken ?? null };
 }
 
-function boto3(runs: PaginationConfig[]): { ids: string[]; pageSizes: number[]; token: string | null }[] {
-  const results = runPython<BotoRun[]>("boto3_paginate.py", { endpoint: server.endpoint, region: REGION, fleetId, runs });
+async function boto3(runs: PaginationConfig[]): Promise<{ ids: string[]; pageSizes: number[]; token: string | null }[]> {
+  const results = await runPython<BotoRun[]>("boto3_paginate.py", { endpoint: server.endpoint, region: REGION, fleetId, runs });
   return results.map((r, i) => {
     if ("error" in r) throw new Error(`boto3 run ${JSON.stringify(runs[i])} failed: ${r.error}`);
     return r;
@@ -90,7 +90,7 @@ describe("resume tokens across liftlog/client, boto3 and the AWS CLI", () => {
       { config: { MaxItems: 599, PageSize: 50 }, from: 0, count: 599 },
     ];
     const mine = await Promise.all(firsts.map((f) => ours(f.config)));
-    const theirs = boto3(firsts.map((f) => f.config));
+    const theirs = await boto3(firsts.map((f) => f.config));
     firsts.forEach((f, i) => {
       const label = JSON.stringify(f.config);
       assertWalk(mine[i]!, f.from, f.count, `liftlog/client ${label}`);
@@ -112,7 +112,7 @@ describe("resume tokens across liftlog/client, boto3 and the AWS CLI", () => {
       ].map((s) => ({ ...s, mineToken: mine[i]!.token!, theirToken: theirs[i]!.token! })),
     );
     const resumedByUs = await Promise.all(seconds.map((s) => ours({ ...s.config, StartingToken: s.theirToken })));
-    const resumedByBoto = boto3(seconds.map((s) => ({ ...s.config, StartingToken: s.mineToken })));
+    const resumedByBoto = await boto3(seconds.map((s) => ({ ...s.config, StartingToken: s.mineToken })));
     seconds.forEach((s, i) => {
       const label = `${JSON.stringify(s.config)} from item ${s.from}`;
       const count = Math.min(s.config.MaxItems ?? Infinity, expected.length - s.from);
@@ -130,7 +130,7 @@ describe("resume tokens across liftlog/client, boto3 and the AWS CLI", () => {
       { PageSize: 7, MaxItems: 2, StartingToken: `${NextToken}___4` },
     ];
     const mine = await Promise.all(configs.map(ours));
-    assert.deepEqual(boto3(configs), mine);
+    assert.deepEqual(await boto3(configs), mine);
     assertWalk(mine[0]!, 7, 10, "raw service token");
     assertWalk(mine[1]!, 11, 10, "deprecated token");
     assertWalk(mine[2]!, 11, 2, "deprecated token, stopping in the same page");

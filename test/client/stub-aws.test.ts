@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { NotFoundException, type DescribeFleetEventsCommandOutput } from "@aws-sdk/client-gamelift";
-import { paginate, paginateDescribeFleetEvents, PaginationError } from "../../src/client/index.js";
-import { gamelift } from "../helpers/server.js";
-import { botoToken } from "./support.js";
+import { paginate, paginateDescribeFleetEvents, PaginationError, type PaginationConfig } from "../../src/client/index.js";
+import { PAGINATOR_DEFINITIONS, type PaginatorDefinition } from "../../src/client/operations.js";
+import { gamelift, pythonToolsMissing } from "../helpers/server.js";
+import { botoToken, runPython } from "./support.js";
 
 interface SeenRequest {
   target: string;
@@ -48,7 +49,13 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
-  const answer = reply(seen.length, body);
+  let answer: Reply;
+  try {
+    answer = reply(seen.length, body);
+  } catch (error) {
+    // A request the test did not foresee is answered (as a failure), never left hanging.
+    answer = { status: 400, body: { __type: "StubCannotAnswer", message: String(error) } };
+  }
   seen.push({ target: String(req.headers["x-amz-target"]), body });
   const timer = setTimeout(() => {
     res.writeHead(answer.status ?? 200, { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": `stub-${seen.length}` });
@@ -127,7 +134,7 @@ describe("liftlog/client against a stub of the AWS endpoint", () => {
         error instanceof NotFoundException &&
         error.message === "DescribeFleetEvents (page 3): Fleet fleet-1 was deleted." &&
         error.$metadata.requestId === "stub-3" &&
-        error.stack!.includes("DescribeFleetEvents (page 3)"),
+        error.stack!.startsWith("NotFoundException: DescribeFleetEvents (page 3): Fleet fleet-1 was deleted.\n"),
     );
     assert.deepEqual(ids, ["e0", "e1"]);
     assert.equal(walk.resumeToken, botoToken("token-1"));
@@ -151,5 +158,62 @@ describe("liftlog/client against a stub of the AWS endpoint", () => {
     assert.deepEqual(ids, ["e0"]);
     assert.equal(seen.length, 2);
     assert.equal(walk.resumeToken, botoToken("token-0"));
+  });
+
+  it("honours the rest of botocore's definition format (more_results, several result keys, non-aggregate keys) as botocore does", async (t) => {
+    const missing = pythonToolsMissing();
+    if (missing) return t.skip(missing);
+    // GameLift's definitions use none of these members, so ListCompute's is swapped for one that uses them
+    // all. Its output models only ComputeList and NextToken (the SDKs drop anything else), so NextToken
+    // doubles as the secondary (string) result key and the non-aggregate key.
+    const definition: PaginatorDefinition = {
+      input_token: "NextToken",
+      output_token: "NextToken",
+      limit_key: "Limit",
+      more_results: "NextToken",
+      result_key: ["ComputeList", "NextToken"],
+      non_aggregate_keys: ["NextToken"],
+    };
+    const pages: Record<string, { names: string[]; next?: string }> = {
+      "": { names: ["c0", "c1", "c2"], next: "t1" },
+      t1: { names: ["c3", "c4", "c5"], next: "t2" },
+      t2: { names: ["c6"] },
+    };
+    reply = (_n, body) => {
+      const { names, next } = pages[String(body.NextToken ?? "")]!;
+      return { body: { ComputeList: names.map((ComputeName) => ({ ComputeName })), ...(next ? { NextToken: next } : {}) } };
+    };
+    const definitions = PAGINATOR_DEFINITIONS as Record<string, PaginatorDefinition>;
+    const original = definitions.ListCompute!;
+    definitions.ListCompute = definition;
+    try {
+      const client = gamelift(endpoint);
+      const ours = async (config: PaginationConfig) => {
+        const walk = paginate(client, "ListCompute", { FleetId: "fleet-1" }, config);
+        const full = await walk.buildFullResult();
+        return { full, resume: walk.resumeToken ?? null };
+      };
+      const configs: PaginationConfig[] = [{}, { PageSize: 3 }, { MaxItems: 4 }, { MaxItems: 2 }, { MaxItems: 6 }];
+      const firsts = await Promise.all(configs.map(ours));
+      const resumed = [{ StartingToken: firsts[2]!.resume!, MaxItems: 1 }, { StartingToken: firsts[3]!.resume! }];
+      const mine = [...firsts, ...(await Promise.all(resumed.map(ours)))];
+      const theirs = await runPython<unknown[]>("botocore_definition.py", {
+        endpoint,
+        region: "us-west-2",
+        operation: "ListCompute",
+        input: { FleetId: "fleet-1" },
+        definition,
+        runs: [...configs, ...resumed],
+      });
+      assert.deepEqual(JSON.parse(JSON.stringify(mine)), theirs);
+      // Whole walk: the result keys aggregated ("t1" + "t2"), then the first page's non-aggregate NextToken over them.
+      assert.deepEqual(mine[0], {
+        full: { ComputeList: ["c0", "c1", "c2", "c3", "c4", "c5", "c6"].map((ComputeName) => ({ ComputeName })), NextToken: "t1" },
+        resume: null,
+      });
+      assert.deepEqual(mine[3]!.full, { ComputeList: [{ ComputeName: "c0" }, { ComputeName: "c1" }], NextToken: botoToken(null, 2) });
+    } finally {
+      definitions.ListCompute = original;
+    }
   });
 });

@@ -2,7 +2,7 @@
  * Shared pieces of the client tests: deterministic fleet logs, running the python helpers beside
  * this file (boto3's and botocore's own code), and reading tokens.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { REPO_ROOT, type IngestedEvent } from "../helpers/server.js";
 
@@ -32,16 +32,17 @@ export const AWS_ENV = {
   AWS_EC2_METADATA_DISABLED: "true",
 };
 
-/** Runs test/client/<script> with JSON on stdin; returns its JSON stdout. */
-export function runPython<T>(script: string, input: unknown): T {
-  const result = spawnSync("python3", [join(REPO_ROOT, "test", "client", script)], {
-    input: JSON.stringify(input),
-    encoding: "utf8",
-    env: AWS_ENV,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`python3 ${script} failed (${result.status}): ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
+/** Runs test/client/<script> with JSON on stdin; resolves to its JSON stdout (asynchronously, so in-process stubs can answer it). */
+export async function runPython<T>(script: string, input: unknown): Promise<T> {
+  const child = spawn("python3", [join(REPO_ROOT, "test", "client", script)], { env: AWS_ENV, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  child.stdin.end(JSON.stringify(input));
+  const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  if (status !== 0) throw new Error(`python3 ${script} failed (${status}): ${stderr}`);
+  return JSON.parse(stdout) as T;
 }
 
 /** The JSON text inside a botocore-format token. */

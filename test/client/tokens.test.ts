@@ -116,9 +116,9 @@ function assertSameReading(token: string, mine: StartingPosition | { error: stri
 }
 
 describe("client tokens", () => {
-  it("encode byte-identically to botocore's TokenEncoder", (t) => {
+  it("encode byte-identically to botocore's TokenEncoder", async (t) => {
     if (missing) return t.skip(missing);
-    const { encoded } = runPython<{ encoded: string[] }>("botocore_tokens.py", {
+    const { encoded } = await runPython<{ encoded: string[] }>("botocore_tokens.py", {
       encode: ENCODE_CASES,
       decode: [],
       inputTokens: ["NextToken"],
@@ -126,10 +126,10 @@ describe("client tokens", () => {
     ENCODE_CASES.forEach((c, i) => assert.equal(encodeToken(c.token, c.skip ?? undefined), encoded[i], `case ${i}: ${JSON.stringify(c)}`));
   });
 
-  it("read StartingTokens as botocore's parser does: new form, deprecated form, lenient base64", (t) => {
+  it("read StartingTokens as botocore's parser does: new form, deprecated form, lenient base64", async (t) => {
     if (missing) return t.skip(missing);
     const cases = [...decodeCases(), ...fuzzCases(400)];
-    const { decoded } = runPython<{ decoded: BotocoreReading[] }>("botocore_tokens.py", {
+    const { decoded } = await runPython<{ decoded: BotocoreReading[] }>("botocore_tokens.py", {
       encode: [],
       decode: cases,
       inputTokens: ["NextToken"],
@@ -137,7 +137,7 @@ describe("client tokens", () => {
     cases.forEach((token, i) => assertSameReading(token, ours(token, ["NextToken"]), decoded[i]!, ["NextToken"]));
   });
 
-  it("read deprecated tokens of several input tokens as botocore does", (t) => {
+  it("read deprecated tokens of several input tokens as botocore does", async (t) => {
     if (missing) return t.skip(missing);
     const inputTokens = ["Marker", "SubMarker"];
     const cases = [
@@ -149,7 +149,7 @@ describe("client tokens", () => {
       "a___b___c___1",
       b64('{"Marker": "m", "SubMarker": null}'),
     ];
-    const { decoded } = runPython<{ decoded: BotocoreReading[] }>("botocore_tokens.py", { encode: [], decode: cases, inputTokens });
+    const { decoded } = await runPython<{ decoded: BotocoreReading[] }>("botocore_tokens.py", { encode: [], decode: cases, inputTokens });
     cases.forEach((token, i) => assertSameReading(token, ours(token, inputTokens), decoded[i]!, inputTokens));
   });
 
