@@ -147,7 +147,8 @@ export async function ingestEvents(services: Services, batch: IngestEvent[], def
 /** The external fleet's record after these events, or undefined when its status does not move. */
 function followStatus(fleet: FleetRecord, events: NewEvent[]): FleetRecord | undefined {
   if (fleet.kind !== "external") return undefined;
-  const since = (fleet.attributes.statusTimeMs as number | undefined) ?? fleet.creationTimeMs;
+  // Imported history may predate the registration: the newest state event wins, whenever it happened.
+  const since = (fleet.attributes.statusTimeMs as number | undefined) ?? Number.NEGATIVE_INFINITY;
   let newest: NewEvent | undefined;
   for (const e of events) {
     if (e.fleetId !== fleet.fleetId || e.eventTimeMs < since) continue;

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { paginateDescribeFleetEvents, type GameLiftClient } from "@aws-sdk/client-gamelift";
+import { DescribeFleetAttributesCommand, paginateDescribeFleetEvents, type GameLiftClient } from "@aws-sdk/client-gamelift";
 import { admin, gamelift, registerFleet, startServer, type IngestedEvent, type RunningServer } from "../helpers/server.js";
 import { STORES } from "./stores.js";
 import { REGION, assertSameEvents, expectedLines, realisticEvents, sdkLine } from "./fleet-log.js";
@@ -153,6 +153,21 @@ for (const store of STORES) {
       stored.ids.push(...res.body.EventIds!);
       stored.events.push(...events);
       await assertLogUnchanged("after a good batch by bare ID");
+    });
+
+    it("an external fleet's Status follows the newest state event, even in history older than its registration", async () => {
+      const external = await registerFleet(server.endpoint, REGION);
+      const status = async () =>
+        (await client.send(new DescribeFleetAttributesCommand({ FleetIds: [external.FleetId] }))).FleetAttributes!.map((f) => f.Status);
+      assert.deepEqual(await status(), ["NEW"]);
+      const history = (code: string, t: number) => ({ EventCode: code, Message: `Fleet ${external.FleetId} ${code}`, EventTime: t });
+      const ok = async (events: object[]) => assert.equal((await ingestRaw({ FleetId: external.FleetArn, Events: events })).status, 200);
+      await ok([history("FLEET_STATE_DOWNLOADING", 1_600_000_000), history("FLEET_STATE_ACTIVE", 1_600_000_600), history("GENERIC_EVENT", 1_600_000_900)]);
+      assert.deepEqual(await status(), ["ACTIVE"]);
+      await ok([history("FLEET_STATE_ERROR", 1_500_000_000)]); // older than the newest state event: no effect
+      assert.deepEqual(await status(), ["ACTIVE"]);
+      await ok([history("FLEET_DELETED", 1_600_001_000)]);
+      assert.deepEqual(await status(), []);
     });
 
     it("NDJSON: a malformed line is a SerializationException naming the line; nothing stored", async () => {
