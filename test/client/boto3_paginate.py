@@ -6,18 +6,10 @@ stdout: [{"ids": [EventId], "pageSizes": [int], "token": str | null} | {"error":
 import json
 import sys
 
-import boto3
-from botocore.config import Config
+from liftlog_boto3 import gamelift_client
 
 request = json.load(sys.stdin)
-client = boto3.client(
-    "gamelift",
-    endpoint_url=request["endpoint"],
-    region_name=request["region"],
-    aws_access_key_id="AKIDLIFTLOGTEST",
-    aws_secret_access_key="secret",
-    config=Config(retries={"total_max_attempts": 1}),
-)
+client = gamelift_client(request)
 paginator = client.get_paginator("describe_fleet_events")
 
 

@@ -6,20 +6,13 @@ stdout: [{"full": build_full_result(), "resume": resume_token}]
 import json
 import sys
 
-import boto3
 from botocore import xform_name
-from botocore.config import Config
 from botocore.paginate import Paginator
 
+from liftlog_boto3 import gamelift_client
+
 request = json.load(sys.stdin)
-client = boto3.client(
-    "gamelift",
-    endpoint_url=request["endpoint"],
-    region_name=request["region"],
-    aws_access_key_id="AKIDLIFTLOGTEST",
-    aws_secret_access_key="secret",
-    config=Config(retries={"total_max_attempts": 1}),
-)
+client = gamelift_client(request)
 operation = request["operation"]
 paginator = Paginator(
     getattr(client, xform_name(operation)),
