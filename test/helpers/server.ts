@@ -90,11 +90,15 @@ export interface IngestedEvent {
   Log?: string;
 }
 
-/** Ingests events in batches; returns the assigned EventIds in input order. */
-export async function ingest(endpoint: string, fleetId: string, events: IngestedEvent[], batch = 5000): Promise<string[]> {
+/**
+ * Ingests events in batches; returns the assigned EventIds in input order. A bare fleet ID is
+ * looked up in `region` (registerFleet's default), an ARN in its own region.
+ */
+export async function ingest(endpoint: string, fleetId: string, events: IngestedEvent[], batch = 5000, region = "us-west-2"): Promise<string[]> {
   const ids: string[] = [];
+  const where = fleetId.startsWith("arn:") ? {} : { Region: region };
   for (let i = 0; i < events.length; i += batch) {
-    const { status, body } = await admin(endpoint, "/_liftlog/events", { FleetId: fleetId, Events: events.slice(i, i + batch) });
+    const { status, body } = await admin(endpoint, "/_liftlog/events", { FleetId: fleetId, ...where, Events: events.slice(i, i + batch) });
     if (status !== 200) throw new Error(`ingest: ${status} ${JSON.stringify(body)}`);
     ids.push(...body.EventIds!);
   }
