@@ -1,5 +1,8 @@
 /** Server configuration: flags, then LIFTLOG_* environment variables, then these defaults. */
 import { join } from "node:path";
+import { CLOCK_MODES, type ClockMode } from "./fleets/clock.js";
+import { DEFAULT_COALESCE_WINDOW_SECONDS } from "./fleets/lifecycle.js";
+import { STAGES, type Stage, type StageDurations } from "./fleets/scenarios.js";
 
 export const DEFAULT_PORT = 4580;
 export const DEFAULT_ACCOUNT = "000000000000";
@@ -27,6 +30,13 @@ export interface LiftlogConfig {
   retentionDays: number;
   /** Quiet: no request log lines. */
   quiet: boolean;
+  /** The service clock: real time, real time times `clockSpeed`, or manual (advanced by the admin API). */
+  clock: ClockMode;
+  clockSpeed: number;
+  /** Seconds each lifecycle stage lasts on the service clock. */
+  stageSeconds: StageDurations;
+  /** Repeats of an event within this many seconds of its first occurrence raise its Count. */
+  coalesceWindowSeconds: number;
 }
 
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConfig {
@@ -44,7 +54,37 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
     publicUrl: env.LIFTLOG_PUBLIC_URL || undefined,
     retentionDays: env.LIFTLOG_RETENTION_DAYS !== undefined ? Number(env.LIFTLOG_RETENTION_DAYS) : 0,
     quiet: true,
+    clock: env.LIFTLOG_CLOCK !== undefined ? parseClockMode(env.LIFTLOG_CLOCK) : env.LIFTLOG_CLOCK_SPEED !== undefined ? "scaled" : "real",
+    clockSpeed: env.LIFTLOG_CLOCK_SPEED !== undefined ? parsePositive("LIFTLOG_CLOCK_SPEED", env.LIFTLOG_CLOCK_SPEED) : 60,
+    stageSeconds: parseStageSeconds(env.LIFTLOG_STAGE_SECONDS ?? ""),
+    coalesceWindowSeconds:
+      env.LIFTLOG_COALESCE_WINDOW !== undefined ? parsePositive("LIFTLOG_COALESCE_WINDOW", env.LIFTLOG_COALESCE_WINDOW) : DEFAULT_COALESCE_WINDOW_SECONDS,
   };
+}
+
+export function parseClockMode(text: string): ClockMode {
+  if (!(CLOCK_MODES as readonly string[]).includes(text)) throw new Error(`--clock must be one of ${CLOCK_MODES.join(", ")}, got '${text}'`);
+  return text as ClockMode;
+}
+
+export function parsePositive(what: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new Error(`${what} must be a positive number, got '${text}'`);
+  return n;
+}
+
+/** "downloading=60,building=120": the named stages' lengths in seconds; the others keep their defaults. */
+export function parseStageSeconds(text: string): StageDurations {
+  const durations: StageDurations = { ...STAGES };
+  for (const pair of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [name = "", value = ""] = pair.split("=").map((s) => s.trim());
+    const seconds = Number(value);
+    if (!(name in STAGES) || value === "" || !Number.isFinite(seconds) || seconds < 0) {
+      throw new Error(`bad stage duration '${pair}': expected STAGE=SECONDS with STAGE one of ${Object.keys(STAGES).join(", ")}`);
+    }
+    durations[name as Stage] = seconds;
+  }
+  return durations;
 }
 
 /** "AKID1=111111111111,AKID2=222222222222" */

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { handleAdmin, checkAdminToken } from "./admin/routes.js";
 import { databasePath, type LiftlogConfig } from "./config.js";
-import { RealClock, type Clock } from "./fleets/clock.js";
+import { createClock, type Clock } from "./fleets/clock.js";
 import { FleetLifecycle } from "./fleets/lifecycle.js";
 import type { Services } from "./operations/context.js";
 import { LogUrls } from "./operations/log-urls.js";
@@ -48,13 +48,17 @@ export async function openStore(config: LiftlogConfig): Promise<Store> {
   return new SqliteStore(databasePath(config));
 }
 
-export async function createServices(config: LiftlogConfig, store: Store, clock: Clock = new RealClock()): Promise<Services> {
+export async function createServices(config: LiftlogConfig, store: Store, clock?: Clock): Promise<Services> {
+  const serviceClock = clock ?? createClock(config.clock, config.clockSpeed, await store.readClock());
   return {
     store,
-    clock,
+    clock: serviceClock,
     tokens: new TokenSigner(await store.secret("pagination-token")),
     logUrls: new LogUrls(await store.secret("log-url")),
-    lifecycle: new FleetLifecycle(store, clock),
+    lifecycle: new FleetLifecycle(store, serviceClock, {
+      durations: config.stageSeconds,
+      coalesceWindowMs: config.coalesceWindowSeconds * 1000,
+    }),
     maxPageSize: config.maxPageSize,
     defaultScope: { accountId: config.defaultAccount, region: config.defaultRegion },
   };
@@ -125,6 +129,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
           const { address, port } = server.address() as AddressInfo;
           self.endpoint = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
           retention?.start();
+          services.lifecycle.start();
           resolve(self.endpoint);
         });
       }),
@@ -135,6 +140,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       server.closeIdleConnections();
       await closed;
       await retention?.stop();
+      await services.lifecycle.stop();
       await services.store.close();
     },
   };

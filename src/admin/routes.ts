@@ -8,6 +8,7 @@ import { ServiceError, invalidRequest, serializationError } from "../protocol/er
 import { readBody } from "../protocol/http.js";
 import type { Services } from "../operations/context.js";
 import { ingestEvents, registerFleet, type IngestEvent } from "../operations/ingest.js";
+import { SCENARIOS, describeScenario } from "../fleets/scenarios.js";
 
 export const ADMIN_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -76,5 +77,33 @@ export async function handleAdmin(services: Services, req: IncomingMessage, path
       }),
     };
   }
+  if (path === "/_liftlog/clock" && method === "GET") return { status: 200, body: clockView(services) };
+  if (path === "/_liftlog/clock" && method === "POST") {
+    await services.lifecycle.setClock(clockChange(parseJson(await readBody(req, ADMIN_BODY_LIMIT))));
+    return { status: 200, body: clockView(services) };
+  }
+  if (path === "/_liftlog/scenarios" && method === "GET") return { status: 200, body: { Scenarios: SCENARIOS.map(describeScenario) } };
   throw new ServiceError("UnknownOperationException", `No admin endpoint ${method} ${path}.`, 404);
+}
+
+const clockView = (services: Services) => {
+  const clock = services.lifecycle.clock;
+  return { Now: clock.now() / 1000, Mode: clock.mode, Speed: clock.speed };
+};
+
+/** The latest time a timestamp may name (9999-12-31T23:59:59Z), as for ingested events. */
+const MAX_EPOCH_SECONDS = 253402300799;
+
+function clockChange(body: unknown): { advanceSeconds?: number; setTimeMs?: number } {
+  const usage = 'Body must be {"AdvanceSeconds": <seconds, 0 or more>} or {"SetTime": <epoch seconds>}.';
+  if (!isObject(body)) throw invalidRequest(usage);
+  const unknown = Object.keys(body).find((k) => k !== "AdvanceSeconds" && k !== "SetTime");
+  if (unknown) throw invalidRequest(`Unknown field '${unknown}'. ${usage}`);
+  const { AdvanceSeconds: advance, SetTime: set } = body;
+  if ((advance === undefined) === (set === undefined)) throw invalidRequest(`Give exactly one of AdvanceSeconds and SetTime. ${usage}`);
+  const value = advance ?? set;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_EPOCH_SECONDS) {
+    throw invalidRequest(`${advance !== undefined ? "AdvanceSeconds" : "SetTime"} must be a number from 0 to ${MAX_EPOCH_SECONDS}, got ${JSON.stringify(value)}. ${usage}`);
+  }
+  return advance !== undefined ? { advanceSeconds: value } : { setTimeMs: Math.round(value * 1000) };
 }

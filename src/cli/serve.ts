@@ -1,6 +1,8 @@
 /** `liftlog serve`: run the service until SIGTERM/SIGINT, then drain and close cleanly. */
 import { parseArgs } from "node:util";
-import { defaultConfig, parseAccounts, DEFAULT_PORT } from "../config.js";
+import { defaultConfig, parseAccounts, parseClockMode, parsePositive, parseStageSeconds, DEFAULT_PORT } from "../config.js";
+import { DEFAULT_COALESCE_WINDOW_SECONDS } from "../fleets/lifecycle.js";
+import { STAGES } from "../fleets/scenarios.js";
 import { createLiftlogServer } from "../server.js";
 
 const HELP = `Usage: liftlog serve [options]
@@ -19,6 +21,12 @@ const HELP = `Usage: liftlog serve [options]
                       env LIFTLOG_RETENTION_DAYS)
   --max-page-size N   largest page any call returns; larger Limits are clamped (default 1000)
   --public-url URL    base URL for the log URLs the server hands out (default: the request's Host)
+  --clock MODE        the service clock: real (default), scaled (real time times --clock-speed) or manual
+                      (moves only through POST /_liftlog/clock); env LIFTLOG_CLOCK
+  --clock-speed N     service seconds per wall second for --clock scaled (default 60; alone it implies scaled)
+  --stage-seconds S   lifecycle stage lengths, e.g. downloading=60,building=120 (env LIFTLOG_STAGE_SECONDS;
+                      stages: ${Object.entries(STAGES).map(([k, v]) => `${k}=${v}`).join(",")})
+  --coalesce-window N repeats of an event within N seconds of its first occurrence raise its Count (default ${DEFAULT_COALESCE_WINDOW_SECONDS})
   --verbose           log each request`;
 
 export async function serve(args: string[]): Promise<number> {
@@ -36,6 +44,10 @@ export async function serve(args: string[]): Promise<number> {
       "max-page-size": { type: "string" },
       "retention-days": { type: "string" },
       "public-url": { type: "string" },
+      clock: { type: "string" },
+      "clock-speed": { type: "string" },
+      "stage-seconds": { type: "string" },
+      "coalesce-window": { type: "string" },
       verbose: { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -57,6 +69,14 @@ export async function serve(args: string[]): Promise<number> {
   if (values["retention-days"] !== undefined) config.retentionDays = Number(values["retention-days"]);
   if (values["public-url"] !== undefined) config.publicUrl = values["public-url"].replace(/\/+$/, "");
   config.quiet = !values.verbose;
+  if (values["clock-speed"] !== undefined) {
+    config.clockSpeed = parsePositive("--clock-speed", values["clock-speed"]);
+    config.clock = "scaled";
+  }
+  if (values.clock !== undefined) config.clock = parseClockMode(values.clock);
+  if (values["clock-speed"] !== undefined && config.clock !== "scaled") throw new Error("--clock-speed applies to --clock scaled only");
+  if (values["stage-seconds"] !== undefined) config.stageSeconds = parseStageSeconds(values["stage-seconds"]);
+  if (values["coalesce-window"] !== undefined) config.coalesceWindowSeconds = parsePositive("--coalesce-window", values["coalesce-window"]);
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
   if (!(config.retentionDays >= 0)) throw new Error("--retention-days must be 0 (keep forever) or a positive number of days");
   if (!Number.isInteger(config.dbPoolSize) || config.dbPoolSize < 1) throw new Error("--db-pool-size must be a positive integer");
@@ -64,7 +84,9 @@ export async function serve(args: string[]): Promise<number> {
 
   const server = await createLiftlogServer(config);
   const endpoint = await server.listen();
-  console.log(`liftlog listening on ${endpoint} (data: ${config.db ? redactPassword(config.db) : config.dataDir})`);
+  const clock = server.services.lifecycle.clock;
+  const clockNote = clock.mode === "real" ? "" : `, clock: ${clock.mode}${clock.mode === "scaled" ? ` x${clock.speed}` : ""}`;
+  console.log(`liftlog listening on ${endpoint} (data: ${config.db ? redactPassword(config.db) : config.dataDir}${clockNote})`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -1,20 +1,40 @@
-/** Fleet identifiers: `fleet-<uuid>` and `arn:aws:gamelift:<region>:<account>:fleet/fleet-<uuid>`. */
+/** Identifiers: `fleet-<uuid>`, `build-<uuid>`, and ARNs `arn:aws:gamelift:<region>:<account>:<type>/<id>`. */
 import { randomUUID } from "node:crypto";
 import type { Scope } from "../store/types.js";
 
 export const newFleetId = () => `fleet-${randomUUID()}`;
 
-export const fleetArn = (scope: Scope, fleetId: string) => `arn:aws:gamelift:${scope.region}:${scope.accountId}:fleet/${fleetId}`;
+export const resourceArn = (scope: Scope, type: string, id: string) => `arn:aws:gamelift:${scope.region}:${scope.accountId}:${type}/${id}`;
 
-export interface ParsedFleetRef {
-  fleetId: string;
+export const fleetArn = (scope: Scope, fleetId: string) => resourceArn(scope, "fleet", fleetId);
+
+export interface ParsedRef {
+  id: string;
+  /** The resource type an ARN names (fleet, build, location, containergroupdefinition). */
+  type?: string;
   /** Present when the reference was an ARN. */
   arnScope?: Scope;
 }
 
-/** Splits a FleetIdOrArn value (already checked against the model's pattern). */
+/** Splits an ID-or-ARN value (already checked against the model's pattern). */
+export function parseRef(idOrArn: string): ParsedRef {
+  if (!idOrArn.startsWith("arn:")) return { id: idOrArn };
+  const [, , , region = "", accountId = "", ...rest] = idOrArn.split(":");
+  const resource = rest.join(":");
+  const slash = resource.indexOf("/");
+  return { id: resource.slice(slash + 1), type: resource.slice(0, slash), arnScope: { region, accountId } };
+}
+
+/** An ARN naming another account or region never reaches this caller's resources. */
+export const inScope = (ref: ParsedRef, scope: Scope) =>
+  !ref.arnScope || (ref.arnScope.accountId === scope.accountId && ref.arnScope.region === scope.region);
+
+export interface ParsedFleetRef {
+  fleetId: string;
+  arnScope?: Scope;
+}
+
 export function parseFleetRef(idOrArn: string): ParsedFleetRef {
-  if (!idOrArn.startsWith("arn:")) return { fleetId: idOrArn };
-  const [, , , region = "", accountId = "", resource = ""] = idOrArn.split(":");
-  return { fleetId: resource.slice(resource.lastIndexOf("/") + 1), arnScope: { region, accountId } };
+  const { id, arnScope } = parseRef(idOrArn);
+  return { fleetId: id, ...(arnScope ? { arnScope } : {}) };
 }

@@ -1,6 +1,7 @@
 /** Resolving a FleetIdOrArn within the caller's account and region. */
 import { parseFleetRef } from "../fleets/ids.js";
-import { notFound } from "../protocol/errors.js";
+import type { FleetState } from "../fleets/state.js";
+import { invalidRequest, notFound } from "../protocol/errors.js";
 import type { FleetRecord, Scope, Store } from "../store/types.js";
 
 export async function findFleet(store: Store, scope: Scope, idOrArn: string): Promise<FleetRecord | undefined> {
@@ -22,4 +23,15 @@ export async function requireLiveFleet(store: Store, scope: Scope, idOrArn: stri
   const fleet = await requireFleet(store, scope, idOrArn);
   if (fleet.deleted) throw notFound(`Fleet ${idOrArn} was deleted; only its events remain readable (DescribeFleetEvents).`);
   return fleet;
+}
+
+/** A live fleet that liftlog simulates (not one registered through the admin API), with its lifecycle state. */
+export async function requireLiveState(store: Store, scope: Scope, idOrArn: string): Promise<{ fleet: FleetRecord; state: FleetState }> {
+  const fleet = await requireLiveFleet(store, scope, idOrArn);
+  if (!fleet.state) {
+    throw invalidRequest(
+      `Fleet ${fleet.fleetId} was registered through the admin API (an external fleet): its status follows the events ingested for it, and it has no capacity, locations or settings here.`,
+    );
+  }
+  return { fleet, state: fleet.state as unknown as FleetState };
 }

@@ -1,6 +1,7 @@
 /**
- * The fleet registry: CreateFleet, DescribeFleetAttributes, ListFleets, DeleteFleet.
- * Paging over fleets uses the same signed keyset tokens as events (position: the last fleet ID).
+ * Fleets: CreateFleet, DescribeFleetAttributes, ListFleets, DeleteFleet, UpdateFleetAttributes,
+ * Describe/UpdateRuntimeConfiguration, Start/StopFleetActions. Creation and deletion run on the
+ * lifecycle engine; every change that the service reports as an event emits it in the same write.
  */
 import type {
   CreateFleetInput,
@@ -8,23 +9,38 @@ import type {
   DeleteFleetInput,
   DescribeFleetAttributesInput,
   DescribeFleetAttributesOutput,
+  DescribeRuntimeConfigurationInput,
+  DescribeRuntimeConfigurationOutput,
   FleetAttributes,
   ListFleetsInput,
   ListFleetsOutput,
+  LocationState,
+  RuntimeConfiguration,
+  StartFleetActionsInput,
+  StartFleetActionsOutput,
+  UpdateFleetAttributesInput,
+  UpdateFleetAttributesOutput,
+  UpdateRuntimeConfigurationInput,
+  UpdateRuntimeConfigurationOutput,
 } from "@aws-sdk/client-gamelift";
-import type { FleetRecord, Scope } from "../store/types.js";
+import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
+import { beginDeletion, endFleet } from "../fleets/machine.js";
+import { deletedMessage, fleetActionsMessage, protectionMessage } from "../fleets/messages.js";
+import { chooseScenario, SCENARIO_TAG, type FleetKind } from "../fleets/scenarios.js";
+import { newState, type FleetState, type Transition } from "../fleets/state.js";
+import { invalidFleetStatus, invalidRequest, notFound } from "../protocol/errors.js";
+import type { FleetRecord } from "../store/types.js";
+import { findBuild } from "./builds.js";
 import type { RequestContext, Services } from "./context.js";
-import { findFleet, requireLiveFleet } from "./fleet-lookup.js";
-import { invalidRequest } from "../protocol/errors.js";
+import { findFleet, requireLiveFleet, requireLiveState } from "./fleet-lookup.js";
+import { checkRemoteLocations, customLocationNames, locationStates } from "./locations.js";
+import { filteredPage } from "./paging.js";
 
 const DEFAULT_FLEETS_PAGE = 50;
 
-const buildArn = (scope: Scope, id: string) => `arn:aws:gamelift:${scope.region}:${scope.accountId}:build/${id}`;
-const scriptArn = (scope: Scope, id: string) => `arn:aws:gamelift:${scope.region}:${scope.accountId}:script/${id}`;
-const lastSegment = (idOrArn: string) => idOrArn.slice(idOrArn.lastIndexOf("/") + 1);
-
 /** FleetAttributes as the API returns them, from the stored record. */
 export function fleetAttributes(fleet: FleetRecord): FleetAttributes {
+  const stopped = (fleet.state as FleetState | undefined)?.stoppedActions[fleet.region];
   return {
     ...(fleet.attributes as FleetAttributes),
     FleetId: fleet.fleetId,
@@ -32,49 +48,102 @@ export function fleetAttributes(fleet: FleetRecord): FleetAttributes {
     Name: fleet.name,
     Status: fleet.status as FleetAttributes["Status"],
     CreationTime: new Date(fleet.creationTimeMs),
+    ...(stopped?.length ? { StoppedActions: stopped as FleetAttributes["StoppedActions"] } : {}),
     ...(fleet.terminationTimeMs !== undefined ? { TerminationTime: new Date(fleet.terminationTimeMs) } : {}),
   };
 }
 
-export async function createFleet(services: Services, ctx: RequestContext, input: CreateFleetInput): Promise<CreateFleetOutput> {
-  const computeType = input.ComputeType ?? "EC2";
-  if (computeType === "EC2") {
-    if (!input.BuildId && !input.ScriptId) {
-      throw invalidRequest("An EC2 fleet needs a game server to run: give BuildId (or ScriptId for Realtime servers).");
+const LAUNCH_ROOTS = ["/local/game/", "C:\\game\\"];
+
+/** Launch paths must lie under the game's install directory, as GameLift requires. */
+export function checkRuntimeConfiguration(runtime: RuntimeConfiguration | undefined): void {
+  for (const p of runtime?.ServerProcesses ?? []) {
+    if (!LAUNCH_ROOTS.some((root) => p.LaunchPath!.startsWith(root))) {
+      throw invalidRequest(`Launch path ${p.LaunchPath} must be under /local/game/ (Linux) or C:\\game\\ (Windows).`);
     }
-    if (!input.EC2InstanceType) throw invalidRequest("An EC2 fleet needs an EC2InstanceType, for example c5.large.");
   }
-  const buildId = input.BuildId && lastSegment(input.BuildId);
-  const scriptId = input.ScriptId && lastSegment(input.ScriptId);
+}
+
+/** EC2 fleets need a READY build (or a Realtime script, taken on trust: liftlog has no CreateScript), an instance type and a launch path. */
+async function ec2Settings(services: Services, ctx: RequestContext, input: CreateFleetInput): Promise<Partial<FleetAttributes>> {
+  if (!input.BuildId && !input.ScriptId) {
+    throw invalidRequest("An EC2 fleet needs a game server to run: give BuildId (or ScriptId for Realtime servers).");
+  }
+  if (input.BuildId && input.ScriptId) throw invalidRequest("Give either BuildId or ScriptId, not both.");
+  if (!input.EC2InstanceType) throw invalidRequest("An EC2 fleet needs an EC2InstanceType, for example c5.large.");
+  if (!input.RuntimeConfiguration?.ServerProcesses?.length && !input.ServerLaunchPath) {
+    throw invalidRequest("An EC2 fleet needs a RuntimeConfiguration with at least one ServerProcesses entry (LaunchPath, ConcurrentExecutions).");
+  }
+  checkRuntimeConfiguration(input.RuntimeConfiguration);
+  if (input.ScriptId) {
+    const scriptId = parseRef(input.ScriptId).id;
+    return { ScriptId: scriptId, ScriptArn: resourceArn(ctx.scope, "script", scriptId), OperatingSystem: "AMAZON_LINUX_2023" };
+  }
+  const build = await findBuild(services.store, ctx.scope, input.BuildId!);
+  if (!build) throw notFound(`Build ${input.BuildId} not found in account ${ctx.scope.accountId}, region ${ctx.scope.region}.`);
+  if (build.Status !== "READY") {
+    throw invalidRequest(`Build ${build.BuildId} is in ${build.Status} status; a fleet can only be created from a build in READY status.`);
+  }
+  return { BuildId: build.BuildId, BuildArn: build.BuildArn, OperatingSystem: build.OperatingSystem };
+}
+
+export async function createFleet(services: Services, ctx: RequestContext, input: CreateFleetInput): Promise<CreateFleetOutput> {
+  const kind: FleetKind = input.ComputeType ?? "EC2";
+  const scenario = chooseScenario(input.Tags?.find((t) => t.Key === SCENARIO_TAG)?.Value, kind);
+  const peer = input.PeerVpcId || input.PeerVpcAwsAccountId ? { vpcId: input.PeerVpcId, accountId: input.PeerVpcAwsAccountId } : undefined;
+  if (peer && (!peer.vpcId || !peer.accountId)) throw invalidRequest("VPC peering needs both PeerVpcId and PeerVpcAwsAccountId.");
+  const fleetType = kind === "EC2" ? (input.FleetType ?? "ON_DEMAND") : undefined;
+  if (scenario.requires === "spot" && fleetType !== "SPOT") {
+    throw invalidRequest(`Scenario ${scenario.name} needs a Spot fleet: set FleetType SPOT.`);
+  }
+  if (scenario.requires === "vpc-peering" && !peer) {
+    throw invalidRequest(`Scenario ${scenario.name} needs a VPC peering: give PeerVpcId and PeerVpcAwsAccountId.`);
+  }
+  const locations = (input.Locations ?? []).map((l) => l.Location!);
+  let settings: Partial<FleetAttributes> = {};
+  let remote: string[] = [];
+  let custom: string[] = [];
+  if (kind === "EC2") {
+    settings = await ec2Settings(services, ctx, input);
+    remote = checkRemoteLocations(ctx.scope.region, locations);
+  } else {
+    if (input.BuildId || input.ScriptId || input.EC2InstanceType || input.FleetType || peer) {
+      throw invalidRequest("BuildId, ScriptId, EC2InstanceType, FleetType and VPC peering apply to EC2 fleets only; an ANYWHERE fleet runs on your own computes.");
+    }
+    custom = await customLocationNames(services, ctx, locations);
+  }
+  const tags = input.Tags ?? [];
+  const state = newState(kind, scenario.name, tags, ctx.scope.region);
+  for (const location of custom) state.locations[location] = "ACTIVE";
+  if (input.RuntimeConfiguration) state.runtime = input.RuntimeConfiguration;
+  state.peering = !!peer;
   const attributes: FleetAttributes = {
     Description: input.Description,
-    FleetType: computeType === "EC2" ? (input.FleetType ?? "ON_DEMAND") : undefined,
+    FleetType: fleetType,
     InstanceType: input.EC2InstanceType,
-    ComputeType: computeType,
-    ...(buildId ? { BuildId: buildId, BuildArn: buildArn(ctx.scope, buildId) } : {}),
-    ...(scriptId ? { ScriptId: scriptId, ScriptArn: scriptArn(ctx.scope, scriptId) } : {}),
+    ComputeType: kind === "EC2" ? "EC2" : "ANYWHERE",
+    ...settings,
     ServerLaunchPath: input.ServerLaunchPath,
     ServerLaunchParameters: input.ServerLaunchParameters,
     LogPaths: input.LogPaths,
     NewGameSessionProtectionPolicy: input.NewGameSessionProtectionPolicy ?? "NoProtection",
-    OperatingSystem: computeType === "EC2" ? "AMAZON_LINUX_2023" : undefined,
     ResourceCreationLimitPolicy: input.ResourceCreationLimitPolicy,
     MetricGroups: input.MetricGroups ?? ["default"],
-    StoppedActions: undefined,
     InstanceRoleArn: input.InstanceRoleArn,
     CertificateConfiguration: input.CertificateConfiguration ?? { CertificateType: "DISABLED" },
     AnywhereConfiguration: input.AnywhereConfiguration,
     InstanceRoleCredentialsProvider: input.InstanceRoleCredentialsProvider,
+    PlayerGatewayMode: input.PlayerGatewayMode,
   };
-  const fleet = await services.lifecycle.create(ctx.scope, {
+  const { fleet } = await services.lifecycle.create(ctx.scope, {
     name: input.Name!,
     kind: "simulated",
     attributes: JSON.parse(JSON.stringify(attributes)),
+    state,
+    remoteLocations: remote,
+    ...(peer ? { peer: { vpcId: peer.vpcId!, accountId: peer.accountId! } } : {}),
   });
-  return {
-    FleetAttributes: fleetAttributes(fleet),
-    LocationStates: [{ Location: ctx.scope.region, Status: fleet.status as never }],
-  };
+  return { FleetAttributes: fleetAttributes(fleet), LocationStates: locationStates(fleet, { withHome: true }) as LocationState[] };
 }
 
 export async function describeFleetAttributes(
@@ -87,46 +156,145 @@ export async function describeFleetAttributes(
     const found = await Promise.all(input.FleetIds.map((id) => findFleet(services.store, ctx.scope, id)));
     return { FleetAttributes: found.filter((f): f is FleetRecord => !!f && !f.deleted).map(fleetAttributes) };
   }
-  const { fleets, nextToken } = await fleetPage(services, ctx, "DescribeFleetAttributes", input, () => true);
-  return { FleetAttributes: fleets.map(fleetAttributes), ...(nextToken ? { NextToken: nextToken } : {}) };
+  const { items, nextToken } = await fleetPage(services, ctx, "DescribeFleetAttributes", input);
+  return { FleetAttributes: items.map(fleetAttributes), ...(nextToken ? { NextToken: nextToken } : {}) };
 }
 
 export async function listFleets(services: Services, ctx: RequestContext, input: ListFleetsInput): Promise<ListFleetsOutput> {
-  const buildId = input.BuildId && lastSegment(input.BuildId);
-  const scriptId = input.ScriptId && lastSegment(input.ScriptId);
-  const { fleets, nextToken } = await fleetPage(services, ctx, "ListFleets", input, (f) => {
+  const buildId = input.BuildId && parseRef(input.BuildId).id;
+  const scriptId = input.ScriptId && parseRef(input.ScriptId).id;
+  const { items, nextToken } = await fleetPage(services, ctx, "ListFleets", input, (f) => {
     if (buildId && f.attributes.BuildId !== buildId) return false;
     return !(scriptId && f.attributes.ScriptId !== scriptId);
   });
-  return { FleetIds: fleets.map((f) => f.fleetId), ...(nextToken ? { NextToken: nextToken } : {}) };
+  return { FleetIds: items.map((f) => f.fleetId), ...(nextToken ? { NextToken: nextToken } : {}) };
 }
 
 /** One page of the caller's live fleets in creation order, filtered, with a signed token for the rest. */
-async function fleetPage(
+export function fleetPage(
   services: Services,
   ctx: RequestContext,
   operation: string,
   input: { Limit?: number; NextToken?: string; BuildId?: string; ScriptId?: string },
-  keep: (fleet: FleetRecord) => boolean,
-): Promise<{ fleets: FleetRecord[]; nextToken?: string }> {
-  const limit = Math.min(input.Limit ?? DEFAULT_FLEETS_PAGE, services.maxPageSize);
-  const binding = [operation, ctx.scope.accountId, ctx.scope.region, input.BuildId ?? null, input.ScriptId ?? null];
-  let after = input.NextToken ? (services.tokens.open(input.NextToken, binding) as string) : undefined;
-  const fleets: FleetRecord[] = [];
-  // Filters are applied here, so read batches until the page is full or the fleets run out.
-  for (;;) {
-    const batch = await services.store.listFleets(ctx.scope, { afterFleetId: after, limit: limit + 1 });
-    for (const fleet of batch) if (keep(fleet)) fleets.push(fleet);
-    if (fleets.length > limit || batch.length <= limit) break;
-    after = batch[batch.length - 1]!.fleetId;
+  keep: (fleet: FleetRecord) => boolean = () => true,
+  extraFilters: readonly unknown[] = [],
+) {
+  return filteredPage(
+    services,
+    ctx,
+    { ...input, operation, filters: [input.BuildId ?? null, input.ScriptId ?? null, ...extraFilters], defaultLimit: DEFAULT_FLEETS_PAGE },
+    (afterFleetId, limit) => services.store.listFleets(ctx.scope, { afterFleetId, limit }),
+    (f) => f.fleetId,
+    keep,
+  );
+}
+
+/** A live fleet for a change: NotFoundException if it was deleted meanwhile, InvalidFleetStatusException while DELETING. */
+export function liveForChange(t: Transition, operation: string): void {
+  if (t.fleet.deleted) throw notFound(`Fleet ${t.id} was deleted.`);
+  if (t.fleet.status === "DELETING" || t.fleet.status === "TERMINATED") {
+    throw invalidFleetStatus(`${operation} cannot act on fleet ${t.id}: it is ${t.fleet.status}.`);
   }
-  const page = fleets.slice(0, limit);
-  const more = fleets.length > limit;
-  return { fleets: page, ...(more ? { nextToken: services.tokens.seal(binding, page[page.length - 1]!.fleetId) } : {}) };
 }
 
 export async function deleteFleet(services: Services, ctx: RequestContext, input: DeleteFleetInput): Promise<Record<string, never>> {
-  const fleet = await requireLiveFleet(services.store, ctx.scope, input.FleetId!);
-  await services.lifecycle.delete(fleet);
+  const found = await requireLiveFleet(services.store, ctx.scope, input.FleetId!);
+  await services.lifecycle.change(ctx.scope, found.fleetId, (t) => {
+    liveForChange(t, "DeleteFleet");
+    if (!t.state) {
+      // An external fleet (registered through the admin API) has no lifecycle here: it is gone at once.
+      t.emit("FLEET_DELETED", deletedMessage(t.id, t.fleet.status));
+      endFleet(t);
+      return;
+    }
+    beginDeletion(t);
+  });
   return {};
 }
+
+export async function updateFleetAttributes(
+  services: Services,
+  ctx: RequestContext,
+  input: UpdateFleetAttributesInput,
+): Promise<UpdateFleetAttributesOutput> {
+  const found = await requireLiveFleet(services.store, ctx.scope, input.FleetId!);
+  if (input.AnywhereConfiguration && found.attributes.ComputeType !== "ANYWHERE") {
+    throw invalidRequest(`AnywhereConfiguration applies to ANYWHERE fleets; fleet ${found.fleetId} is ${String(found.attributes.ComputeType)}.`);
+  }
+  await services.lifecycle.change(ctx.scope, found.fleetId, (t) => {
+    liveForChange(t, "UpdateFleetAttributes");
+    const a = t.fleet.attributes as FleetAttributes;
+    if (input.Name !== undefined) t.fleet.name = input.Name;
+    if (input.Description !== undefined) a.Description = input.Description;
+    if (input.MetricGroups !== undefined) a.MetricGroups = input.MetricGroups;
+    if (input.ResourceCreationLimitPolicy !== undefined) a.ResourceCreationLimitPolicy = input.ResourceCreationLimitPolicy;
+    if (input.AnywhereConfiguration !== undefined) a.AnywhereConfiguration = input.AnywhereConfiguration;
+    const from = a.NewGameSessionProtectionPolicy ?? "NoProtection";
+    const to = input.NewGameSessionProtectionPolicy;
+    if (to !== undefined && to !== from) {
+      a.NewGameSessionProtectionPolicy = to;
+      t.emit("FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED", protectionMessage(t.id, from, to));
+    }
+  });
+  return { FleetId: found.fleetId, FleetArn: found.fleetArn };
+}
+
+export async function describeRuntimeConfiguration(
+  services: Services,
+  ctx: RequestContext,
+  input: DescribeRuntimeConfigurationInput,
+): Promise<DescribeRuntimeConfigurationOutput> {
+  const { fleet, state } = await requireLiveState(services.store, ctx.scope, input.FleetId!);
+  const legacy = fleet.attributes.ServerLaunchPath as string | undefined;
+  const runtime =
+    state.runtime ??
+    (legacy ? { ServerProcesses: [{ LaunchPath: legacy, Parameters: fleet.attributes.ServerLaunchParameters as string | undefined, ConcurrentExecutions: 1 }] } : {});
+  return { RuntimeConfiguration: runtime };
+}
+
+export async function updateRuntimeConfiguration(
+  services: Services,
+  ctx: RequestContext,
+  input: UpdateRuntimeConfigurationInput,
+): Promise<UpdateRuntimeConfigurationOutput> {
+  const { fleet } = await requireLiveState(services.store, ctx.scope, input.FleetId!);
+  if (fleet.state?.kind === "CONTAINER") throw invalidRequest(`Fleet ${fleet.fleetId} is a container fleet; it has no runtime configuration.`);
+  checkRuntimeConfiguration(input.RuntimeConfiguration);
+  await services.lifecycle.change(ctx.scope, fleet.fleetId, (t) => {
+    liveForChange(t, "UpdateRuntimeConfiguration");
+    t.state.runtime = input.RuntimeConfiguration;
+  });
+  return { RuntimeConfiguration: input.RuntimeConfiguration };
+}
+
+async function fleetActions(
+  services: Services,
+  ctx: RequestContext,
+  input: StartFleetActionsInput,
+  verb: "started" | "stopped",
+): Promise<StartFleetActionsOutput> {
+  const { fleet } = await requireLiveState(services.store, ctx.scope, input.FleetId!);
+  if (fleet.state?.kind === "ANYWHERE") throw invalidRequest(`Fleet actions apply to EC2 and container fleets; fleet ${fleet.fleetId} is ANYWHERE.`);
+  const location = input.Location ?? ctx.scope.region;
+  await services.lifecycle.change(ctx.scope, fleet.fleetId, (t) => {
+    liveForChange(t, verb === "started" ? "StartFleetActions" : "StopFleetActions");
+    if (!t.state.capacity[location]) throw notFound(`Fleet ${t.id} has no location ${location}.`);
+    const stopped = new Set(t.state.stoppedActions[location] ?? []);
+    const changed = input.Actions!.filter((a) => stopped.has(a) === (verb === "started"));
+    for (const action of changed) {
+      if (verb === "started") stopped.delete(action);
+      else stopped.add(action);
+    }
+    t.state.stoppedActions[location] = [...stopped];
+    if (changed.length > 0) t.emit("GENERIC_EVENT", fleetActionsMessage(t.id, location, changed, verb));
+  });
+  return { FleetId: fleet.fleetId, FleetArn: fleet.fleetArn };
+}
+
+export const startFleetActions = (services: Services, ctx: RequestContext, input: StartFleetActionsInput) =>
+  fleetActions(services, ctx, input, "started");
+export const stopFleetActions = (services: Services, ctx: RequestContext, input: StartFleetActionsInput) =>
+  fleetActions(services, ctx, input, "stopped");
+
+/** Whether an ID or ARN names a resource of the caller's scope (for operations taking either). */
+export const refInScope = (idOrArn: string, ctx: RequestContext) => inScope(parseRef(idOrArn), ctx.scope);

@@ -4,7 +4,14 @@
  */
 import type { RequestContext, Services } from "./context.js";
 import { describeFleetEvents } from "./fleet-events.js";
-import { createFleet, deleteFleet, describeFleetAttributes, listFleets } from "./fleets.js";
+import { createBuild, deleteBuild, describeBuild, listBuilds } from "./builds.js";
+import {
+  createFleet, deleteFleet, describeFleetAttributes, describeRuntimeConfiguration, listFleets, startFleetActions, stopFleetActions,
+  updateFleetAttributes, updateRuntimeConfiguration,
+} from "./fleets.js";
+import {
+  createFleetLocations, createLocation, deleteFleetLocations, deleteLocation, describeFleetLocationAttributes, listLocations,
+} from "./locations.js";
 
 // Inputs arrive already checked against the model, so each handler's declared input type holds.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,4 +23,19 @@ export const operations: Record<string, Handler> = {
   DescribeFleetAttributes: describeFleetAttributes,
   ListFleets: listFleets,
   DeleteFleet: deleteFleet,
+  UpdateFleetAttributes: updateFleetAttributes,
+  DescribeRuntimeConfiguration: describeRuntimeConfiguration,
+  UpdateRuntimeConfiguration: updateRuntimeConfiguration,
+  StartFleetActions: startFleetActions,
+  StopFleetActions: stopFleetActions,
+  CreateBuild: createBuild,
+  DescribeBuild: describeBuild,
+  ListBuilds: listBuilds,
+  DeleteBuild: deleteBuild,
+  CreateLocation: createLocation,
+  ListLocations: listLocations,
+  DeleteLocation: deleteLocation,
+  CreateFleetLocations: createFleetLocations,
+  DeleteFleetLocations: deleteFleetLocations,
+  DescribeFleetLocationAttributes: describeFleetLocationAttributes,
 };

@@ -9,7 +9,10 @@
 import pg from "pg";
 import { randomBytes } from "node:crypto";
 import { postgresMigrations } from "./migrations/postgres.js";
-import type { EventQuery, FleetQuery, FleetRecord, NewEvent, Scope, Store, StoredEvent } from "./types.js";
+import { firstOccurrences, landedEvents, planCoalesced, type Target } from "./coalesce.js";
+import type {
+  AppendOptions, DueClaim, EventQuery, FleetQuery, FleetRecord, NewEvent, ResourceRecord, Scope, Store, StoredEvent,
+} from "./types.js";
 
 export interface PostgresOptions {
   connectionString: string;
@@ -33,6 +36,8 @@ interface FleetRow {
   termination_time_ms: string | null;
   deleted: boolean;
   attributes: Record<string, unknown>;
+  state: Record<string, unknown> | null;
+  next_due_ms: string | null;
 }
 
 interface EventRow {
@@ -59,6 +64,8 @@ function toFleet(row: FleetRow): FleetRecord {
     ...(row.termination_time_ms !== null ? { terminationTimeMs: Number(row.termination_time_ms) } : {}),
     deleted: row.deleted,
     attributes: row.attributes,
+    ...(row.state !== null ? { state: row.state } : {}),
+    ...(row.next_due_ms !== null ? { nextDueMs: Number(row.next_due_ms) } : {}),
   };
 }
 
@@ -78,11 +85,13 @@ function toEvent(row: EventRow, fleetId: string): StoredEvent {
 
 const fleetValues = (f: FleetRecord) => [
   f.accountId, f.region, f.fleetId, f.fleetArn, f.name, f.kind, f.status, f.creationTimeMs, f.terminationTimeMs ?? null, f.deleted, JSON.stringify(f.attributes),
+  f.state !== undefined ? JSON.stringify(f.state) : null, f.nextDueMs ?? null,
 ];
 
-const INSERT_FLEET = `INSERT INTO fleets (account_id, region, fleet_id, fleet_arn, name, kind, status, creation_time_ms, termination_time_ms, deleted, attributes)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
-const UPDATE_FLEET = `UPDATE fleets SET fleet_arn = $4, name = $5, kind = $6, status = $7, creation_time_ms = $8, termination_time_ms = $9, deleted = $10, attributes = $11
+const INSERT_FLEET = `INSERT INTO fleets (account_id, region, fleet_id, fleet_arn, name, kind, status, creation_time_ms, termination_time_ms, deleted, attributes, state, next_due_ms)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+const UPDATE_FLEET = `UPDATE fleets SET fleet_arn = $4, name = $5, kind = $6, status = $7, creation_time_ms = $8, termination_time_ms = $9, deleted = $10, attributes = $11,
+    state = $12, next_due_ms = $13
   WHERE account_id = $1 AND region = $2 AND fleet_id = $3`;
 
 export class PostgresStore implements Store {
@@ -170,17 +179,28 @@ export class PostgresStore implements Store {
     await this.pool.query({ name: "update-fleet", text: UPDATE_FLEET, values: fleetValues(fleet) });
   }
 
-  async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = []): Promise<StoredEvent[]> {
+  async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
     return this.transaction(async (client) => {
-      const stored = await this.insertEvents(client, scope, events);
-      for (const fleet of fleets) await client.query({ name: "update-fleet", text: UPDATE_FLEET, values: fleetValues(fleet) });
+      const stored =
+        options.coalesceWithinMs === undefined
+          ? await this.insertEvents(client, scope, events)
+          : await this.coalesceEvents(client, scope, events, options.coalesceWithinMs);
+      for (const fleet of fleets) {
+        await client.query({ name: "update-fleet", text: UPDATE_FLEET, values: fleetValues(fleet) });
+        if (options.releaseClaimOf !== undefined) {
+          await client.query({
+            name: "release-claim",
+            text: "UPDATE fleets SET claim_owner = NULL, claim_until_ms = NULL WHERE account_id = $1 AND region = $2 AND fleet_id = $3 AND claim_owner = $4",
+            values: [fleet.accountId, fleet.region, fleet.fleetId, options.releaseClaimOf],
+          });
+        }
+      }
       return stored;
     });
   }
 
-  /** Inserts events inside the caller's transaction, after locking their fleets' rows. */
-  private async insertEvents(client: pg.PoolClient, scope: Scope, events: NewEvent[]): Promise<StoredEvent[]> {
-    if (events.length === 0) return [];
+  /** Locks the events' fleets' rows (so appends to a fleet serialize) and returns their keys. */
+  private async lockFleets(client: pg.PoolClient, scope: Scope, events: NewEvent[]): Promise<Map<string, string>> {
     const fleetIds = [...new Set(events.map((e) => e.fleetId))].sort();
     const { rows: fleetRows } = await client.query<{ pk: string; fleet_id: string }>({
       name: "lock-fleets",
@@ -190,7 +210,41 @@ export class PostgresStore implements Store {
     const pks = new Map(fleetRows.map((r) => [r.fleet_id, r.pk]));
     const missing = fleetIds.find((id) => !pks.has(id));
     if (missing) throw new Error(`store: no fleet ${missing} in ${scope.accountId}/${scope.region}`);
+    return pks;
+  }
 
+  /** Inserts events inside the caller's transaction, after locking their fleets' rows. */
+  private async insertEvents(client: pg.PoolClient, scope: Scope, events: NewEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    return this.insertRows(client, await this.lockFleets(client, scope, events), events);
+  }
+
+  /** Stores events with Count coalescing (see AppendOptions); the fleet row locks make lookup-then-write safe. */
+  private async coalesceEvents(client: pg.PoolClient, scope: Scope, events: NewEvent[], windowMs: number): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const pks = await this.lockFleets(client, scope, events);
+    const stored = new Map<string, StoredEvent>();
+    for (const [key, e] of firstOccurrences(events)) {
+      const { rows } = await client.query<EventRow>({
+        name: "newest-repeat",
+        text: `SELECT seq, event_id, resource_id, event_code, message, event_time_ms, count, has_log FROM events
+               WHERE fleet_pk = $1 AND resource_id = $2 AND event_code = $3 AND message = $4 AND event_time_ms BETWEEN $5 AND $6
+               ORDER BY seq DESC LIMIT 1`,
+        values: [pks.get(e.fleetId), e.resourceId, e.eventCode, e.message, e.eventTimeMs - windowMs, e.eventTimeMs],
+      });
+      if (rows[0]) stored.set(key, toEvent(rows[0], e.fleetId));
+    }
+    const plan = planCoalesced(events, windowMs, stored);
+    for (const t of plan.raised) {
+      await client.query({ name: "raise-count", text: "UPDATE events SET count = $1 WHERE seq = $2", values: [t.count, t.seq] });
+    }
+    const inserted = await this.insertRows(client, pks, plan.inserts.map((t: Target) => ({ ...t.event, count: t.count })));
+    plan.inserts.forEach((t, i) => (t.seq = inserted[i]!.seq));
+    return landedEvents(plan, (t) => t.seq!);
+  }
+
+  private async insertRows(client: pg.PoolClient, pks: Map<string, string>, events: NewEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
     const { rows } = await client.query<{ seq: string; event_id: string }>({
       name: "insert-events",
       text: `INSERT INTO events (fleet_pk, event_id, resource_id, event_code, message, event_time_ms, count, has_log)
@@ -221,6 +275,79 @@ export class PostgresStore implements Store {
       });
     }
     return stored;
+  }
+
+  async claimDueFleets(untilMs: number, claim: DueClaim): Promise<FleetRecord[]> {
+    // SKIP LOCKED: nodes claiming at once take different fleets instead of waiting for each other.
+    const now = Date.now();
+    const { rows } = await this.pool.query<FleetRow>({
+      name: "claim-due",
+      text: `UPDATE fleets SET claim_owner = $1, claim_until_ms = $2
+             WHERE pk IN (SELECT pk FROM fleets
+                          WHERE next_due_ms <= $3 AND (claim_owner IS NULL OR claim_owner = $1 OR claim_until_ms < $4)
+                          ORDER BY next_due_ms LIMIT $5 FOR UPDATE SKIP LOCKED)
+             RETURNING *`,
+      values: [claim.owner, now + claim.leaseMs, untilMs, now, claim.limit],
+    });
+    return rows.map(toFleet).sort((a, b) => a.nextDueMs! - b.nextDueMs!);
+  }
+
+  async nextDueMs(): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ due: string | null }>("SELECT min(next_due_ms) AS due FROM fleets WHERE next_due_ms IS NOT NULL");
+    return rows[0]?.due != null ? Number(rows[0].due) : undefined;
+  }
+
+  async putResource(scope: Scope, resource: ResourceRecord): Promise<void> {
+    await this.pool.query({
+      name: "put-resource",
+      text: `INSERT INTO resources (account_id, region, type, resource_id, body) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (account_id, region, type, resource_id) DO UPDATE SET body = excluded.body`,
+      values: [scope.accountId, scope.region, resource.type, resource.id, JSON.stringify(resource.body)],
+    });
+  }
+
+  async getResource(scope: Scope, type: string, id: string): Promise<ResourceRecord | undefined> {
+    const { rows } = await this.pool.query<{ body: Record<string, unknown> }>({
+      name: "get-resource",
+      text: "SELECT body FROM resources WHERE account_id = $1 AND region = $2 AND type = $3 AND resource_id = $4",
+      values: [scope.accountId, scope.region, type, id],
+    });
+    return rows[0] ? { type, id, body: rows[0].body } : undefined;
+  }
+
+  async listResources(scope: Scope, type: string, query: { afterId?: string; limit: number }): Promise<ResourceRecord[]> {
+    const { rows } = await this.pool.query<{ resource_id: string; body: Record<string, unknown> }>({
+      name: "list-resources",
+      text: `SELECT resource_id, body FROM resources WHERE account_id = $1 AND region = $2 AND type = $3
+               AND pk > COALESCE((SELECT pk FROM resources WHERE account_id = $1 AND region = $2 AND type = $3 AND resource_id = $4),
+                                 CASE WHEN $4::text IS NULL THEN 0 ELSE 9223372036854775807 END)
+             ORDER BY pk LIMIT $5`,
+      values: [scope.accountId, scope.region, type, query.afterId ?? null, query.limit],
+    });
+    return rows.map((r) => ({ type, id: r.resource_id, body: r.body }));
+  }
+
+  async deleteResource(scope: Scope, type: string, id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query({
+      name: "delete-resource",
+      text: "DELETE FROM resources WHERE account_id = $1 AND region = $2 AND type = $3 AND resource_id = $4",
+      values: [scope.accountId, scope.region, type, id],
+    });
+    return (rowCount ?? 0) > 0;
+  }
+
+  async readClock(): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ now_ms: string }>("SELECT now_ms FROM service_clock WHERE id = 1");
+    return rows[0] ? Number(rows[0].now_ms) : undefined;
+  }
+
+  async advanceClock(ms: number): Promise<number> {
+    const { rows } = await this.pool.query<{ now_ms: string }>(
+      `INSERT INTO service_clock (id, now_ms) VALUES (1, $1)
+       ON CONFLICT (id) DO UPDATE SET now_ms = GREATEST(service_clock.now_ms, excluded.now_ms) RETURNING now_ms`,
+      [Math.floor(ms)],
+    );
+    return Number(rows[0]!.now_ms);
   }
 
   async queryEvents(scope: Scope, query: EventQuery): Promise<StoredEvent[]> {

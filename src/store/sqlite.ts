@@ -10,7 +10,10 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomBytes } from "node:crypto";
 import { sqliteMigrations } from "./migrations/sqlite.js";
-import type { EventQuery, FleetQuery, FleetRecord, NewEvent, Scope, Store, StoredEvent } from "./types.js";
+import { firstOccurrences, landedEvents, planCoalesced } from "./coalesce.js";
+import type {
+  AppendOptions, DueClaim, EventQuery, FleetQuery, FleetRecord, NewEvent, ResourceRecord, Scope, Store, StoredEvent,
+} from "./types.js";
 
 interface FleetRow {
   pk: number;
@@ -25,6 +28,8 @@ interface FleetRow {
   termination_time_ms: number | null;
   deleted: number;
   attributes: string;
+  state: string | null;
+  next_due_ms: number | null;
 }
 
 interface EventRow {
@@ -54,6 +59,8 @@ function toFleet(row: FleetRow): FleetRecord {
     ...(row.termination_time_ms !== null ? { terminationTimeMs: row.termination_time_ms } : {}),
     deleted: row.deleted === 1,
     attributes: JSON.parse(row.attributes),
+    ...(row.state !== null ? { state: JSON.parse(row.state) } : {}),
+    ...(row.next_due_ms !== null ? { nextDueMs: row.next_due_ms } : {}),
   };
 }
 
@@ -93,12 +100,51 @@ export class SqliteStore implements Store {
         "SELECT * FROM fleets WHERE account_id = ? AND region = ? AND fleet_id = ?",
       ),
       insertFleet: db.prepare(
-        `INSERT INTO fleets (account_id, region, fleet_id, fleet_arn, name, kind, status, creation_time_ms, termination_time_ms, deleted, attributes)
-         VALUES (@accountId, @region, @fleetId, @fleetArn, @name, @kind, @status, @creationTimeMs, @terminationTimeMs, @deleted, @attributes)`,
+        `INSERT INTO fleets (account_id, region, fleet_id, fleet_arn, name, kind, status, creation_time_ms, termination_time_ms, deleted, attributes, state, next_due_ms)
+         VALUES (@accountId, @region, @fleetId, @fleetArn, @name, @kind, @status, @creationTimeMs, @terminationTimeMs, @deleted, @attributes, @state, @nextDueMs)`,
       ),
       updateFleet: db.prepare(
-        `UPDATE fleets SET name = @name, status = @status, termination_time_ms = @terminationTimeMs, deleted = @deleted, attributes = @attributes
+        `UPDATE fleets SET name = @name, status = @status, termination_time_ms = @terminationTimeMs, deleted = @deleted, attributes = @attributes,
+           state = @state, next_due_ms = @nextDueMs
          WHERE account_id = @accountId AND region = @region AND fleet_id = @fleetId`,
+      ),
+      releaseClaim: db.prepare(
+        `UPDATE fleets SET claim_owner = NULL, claim_until_ms = NULL
+         WHERE account_id = ? AND region = ? AND fleet_id = ? AND claim_owner = ?`,
+      ),
+      claimDue: db.prepare<[{ owner: string; until: number; dueBy: number; now: number; limit: number }], FleetRow>(
+        `UPDATE fleets SET claim_owner = @owner, claim_until_ms = @until
+         WHERE pk IN (SELECT pk FROM fleets
+                      WHERE next_due_ms IS NOT NULL AND next_due_ms <= @dueBy
+                        AND (claim_owner IS NULL OR claim_owner = @owner OR claim_until_ms < @now)
+                      ORDER BY next_due_ms LIMIT @limit)
+         RETURNING *`,
+      ),
+      nextDue: db.prepare<[], { due: number | null }>("SELECT min(next_due_ms) AS due FROM fleets WHERE next_due_ms IS NOT NULL"),
+      newestRepeat: db.prepare<[string, number, string, string, string, number, number], EventRow>(
+        `SELECT e.seq, e.event_id, ? AS fleet_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log
+         FROM events e WHERE e.fleet_pk = ? AND e.resource_id = ? AND e.event_code = ? AND e.message = ?
+           AND e.event_time_ms BETWEEN ? AND ?
+         ORDER BY e.seq DESC LIMIT 1`,
+      ),
+      raiseCount: db.prepare("UPDATE events SET count = ? WHERE seq = ?"),
+      putResource: db.prepare(
+        `INSERT INTO resources (account_id, region, type, resource_id, body) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, region, type, resource_id) DO UPDATE SET body = excluded.body`,
+      ),
+      getResource: db.prepare<[string, string, string, string], { body: string }>(
+        "SELECT body FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?",
+      ),
+      listResources: db.prepare<[{ account: string; region: string; type: string; after: string | null; limit: number }], { resource_id: string; body: string }>(
+        `SELECT resource_id, body FROM resources WHERE account_id = @account AND region = @region AND type = @type
+           AND pk > COALESCE((SELECT pk FROM resources WHERE account_id = @account AND region = @region AND type = @type AND resource_id = @after),
+                             CASE WHEN @after IS NULL THEN 0 ELSE 9223372036854775807 END)
+         ORDER BY pk LIMIT @limit`,
+      ),
+      deleteResource: db.prepare("DELETE FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?"),
+      readClock: db.prepare<[], { now_ms: number }>("SELECT now_ms FROM service_clock WHERE id = 1"),
+      advanceClock: db.prepare(
+        "INSERT INTO service_clock (id, now_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET now_ms = max(now_ms, excluded.now_ms)",
       ),
       insertEvent: db.prepare(
         `INSERT INTO events (fleet_pk, event_id, resource_id, event_code, message, event_time_ms, count, has_log)
@@ -157,33 +203,100 @@ export class SqliteStore implements Store {
     this.stmts.updateFleet.run(fleetParams(fleet));
   }
 
-  async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = []): Promise<StoredEvent[]> {
+  async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
     return this.db.transaction(() => {
-      const stored = this.insertEvents(scope, events);
-      for (const fleet of fleets) this.stmts.updateFleet.run(fleetParams(fleet));
+      const stored =
+        options.coalesceWithinMs === undefined ? this.insertEvents(scope, events) : this.coalesceEvents(scope, events, options.coalesceWithinMs);
+      for (const fleet of fleets) {
+        this.stmts.updateFleet.run(fleetParams(fleet));
+        if (options.releaseClaimOf !== undefined) {
+          this.stmts.releaseClaim.run(fleet.accountId, fleet.region, fleet.fleetId, options.releaseClaimOf);
+        }
+      }
       return stored;
     }).immediate();
   }
 
+  private fleetPkOf(scope: Scope, fleetId: string, cache: Map<string, number>): number {
+    let pk = cache.get(fleetId);
+    if (pk === undefined) {
+      pk = this.stmts.fleetPk.get(scope.accountId, scope.region, fleetId)?.pk;
+      if (pk === undefined) throw new Error(`store: no fleet ${fleetId} in ${scope.accountId}/${scope.region}`);
+      cache.set(fleetId, pk);
+    }
+    return pk;
+  }
+
   /** Inserts events inside the caller's transaction. */
   private insertEvents(scope: Scope, events: NewEvent[]): StoredEvent[] {
-      const pks = new Map<string, number>();
-      return events.map((event) => {
-        let pk = pks.get(event.fleetId);
-        if (pk === undefined) {
-          pk = this.stmts.fleetPk.get(scope.accountId, scope.region, event.fleetId)?.pk;
-          if (pk === undefined) throw new Error(`store: no fleet ${event.fleetId} in ${scope.accountId}/${scope.region}`);
-          pks.set(event.fleetId, pk);
-        }
-        const count = event.count ?? 1;
-        const hasLog = event.log !== undefined;
-        const { lastInsertRowid } = this.stmts.insertEvent.run(
-          pk, event.eventId, event.resourceId, event.eventCode, event.message, event.eventTimeMs, count, hasLog ? 1 : 0,
-        );
-        const seq = Number(lastInsertRowid);
-        if (hasLog) this.stmts.insertLog.run(seq, event.log);
-        return { ...event, seq, count, hasLog };
-      });
+    const pks = new Map<string, number>();
+    return events.map((event) => {
+      const count = event.count ?? 1;
+      return { ...event, seq: this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, count), count, hasLog: event.log !== undefined };
+    });
+  }
+
+  private insertEvent(pk: number, event: NewEvent, count: number): number {
+    const hasLog = event.log !== undefined;
+    const { lastInsertRowid } = this.stmts.insertEvent.run(
+      pk, event.eventId, event.resourceId, event.eventCode, event.message, event.eventTimeMs, count, hasLog ? 1 : 0,
+    );
+    const seq = Number(lastInsertRowid);
+    if (hasLog) this.stmts.insertLog.run(seq, event.log);
+    return seq;
+  }
+
+  /** Stores events with Count coalescing (see AppendOptions), inside the caller's transaction. */
+  private coalesceEvents(scope: Scope, events: NewEvent[], windowMs: number): StoredEvent[] {
+    const pks = new Map<string, number>();
+    const stored = new Map<string, StoredEvent>();
+    for (const [key, e] of firstOccurrences(events)) {
+      const pk = this.fleetPkOf(scope, e.fleetId, pks);
+      const row = this.stmts.newestRepeat.get(e.fleetId, pk, e.resourceId, e.eventCode, e.message, e.eventTimeMs - windowMs, e.eventTimeMs);
+      if (row) stored.set(key, toEvent(row));
+    }
+    const plan = planCoalesced(events, windowMs, stored);
+    for (const t of plan.raised) this.stmts.raiseCount.run(t.count, t.seq);
+    for (const t of plan.inserts) t.seq = this.insertEvent(this.fleetPkOf(scope, t.event.fleetId, pks), t.event, t.count);
+    return landedEvents(plan, (t) => t.seq!);
+  }
+
+  async claimDueFleets(untilMs: number, claim: DueClaim): Promise<FleetRecord[]> {
+    const now = Date.now();
+    const rows = this.stmts.claimDue.all({ owner: claim.owner, until: now + claim.leaseMs, dueBy: untilMs, now, limit: claim.limit });
+    return rows.map(toFleet).sort((a, b) => a.nextDueMs! - b.nextDueMs!);
+  }
+
+  async nextDueMs(): Promise<number | undefined> {
+    return this.stmts.nextDue.get()?.due ?? undefined;
+  }
+
+  async putResource(scope: Scope, resource: ResourceRecord): Promise<void> {
+    this.stmts.putResource.run(scope.accountId, scope.region, resource.type, resource.id, JSON.stringify(resource.body));
+  }
+
+  async getResource(scope: Scope, type: string, id: string): Promise<ResourceRecord | undefined> {
+    const row = this.stmts.getResource.get(scope.accountId, scope.region, type, id);
+    return row ? { type, id, body: JSON.parse(row.body) } : undefined;
+  }
+
+  async listResources(scope: Scope, type: string, query: { afterId?: string; limit: number }): Promise<ResourceRecord[]> {
+    return this.stmts.listResources
+      .all({ account: scope.accountId, region: scope.region, type, after: query.afterId ?? null, limit: query.limit })
+      .map((row) => ({ type, id: row.resource_id, body: JSON.parse(row.body) }));
+  }
+
+  async deleteResource(scope: Scope, type: string, id: string): Promise<boolean> {
+    return this.stmts.deleteResource.run(scope.accountId, scope.region, type, id).changes > 0;
+  }
+
+  async readClock(): Promise<number | undefined> {
+    return this.stmts.readClock.get()?.now_ms;
+  }
+
+  async advanceClock(ms: number): Promise<number> {
+    this.stmts.advanceClock.run(Math.floor(ms));
+    return this.stmts.readClock.get()!.now_ms;
   }
 
   async queryEvents(scope: Scope, query: EventQuery): Promise<StoredEvent[]> {
@@ -252,5 +365,7 @@ function fleetParams(fleet: FleetRecord) {
     terminationTimeMs: fleet.terminationTimeMs ?? null,
     deleted: fleet.deleted ? 1 : 0,
     attributes: JSON.stringify(fleet.attributes),
+    state: fleet.state !== undefined ? JSON.stringify(fleet.state) : null,
+    nextDueMs: fleet.nextDueMs ?? null,
   };
 }

@@ -25,6 +25,13 @@ export interface FleetRecord extends Scope {
   deleted: boolean;
   /** The GameLift-shaped attributes (FleetAttributes members) beyond the columns above. */
   attributes: Record<string, unknown>;
+  /**
+   * liftlog's own bookkeeping for the fleet (its lifecycle position, capacity, locations, tags),
+   * opaque to the store. Absent on fleets that have none.
+   */
+  state?: Record<string, unknown>;
+  /** Service-clock time of the fleet's next scheduled transition; absent when nothing is pending. */
+  nextDueMs?: number;
 }
 
 export interface NewEvent {
@@ -67,12 +74,42 @@ export interface FleetQuery {
   includeDeleted?: boolean;
 }
 
+export interface AppendOptions {
+  /**
+   * Count coalescing: an event that repeats one already stored for the same fleet, resource, code
+   * and message whose first occurrence (its EventTime) lies within this many milliseconds before it
+   * increments that event's Count instead of adding a row, up to 101; the next repeat starts a new
+   * event. The returned StoredEvent is then the existing event with its new count.
+   */
+  coalesceWithinMs?: number;
+  /** Ends this owner's claim (claimDueFleets) on the fleets written, in the same transaction. */
+  releaseClaimOf?: string;
+}
+
+/** The most times one stored event counts a repeat (the model's Count maximum). */
+export const MAX_EVENT_COUNT = 101;
+
+export interface DueClaim {
+  /** Who claims: one name per server process. */
+  owner: string;
+  /** Wall-clock milliseconds the claim holds if its owner never commits (it crashed, say). */
+  leaseMs: number;
+  limit: number;
+}
+
+/** A GameLift resource that is not a fleet (a build, a custom location, a container group definition). */
+export interface ResourceRecord {
+  type: string;
+  id: string;
+  body: Record<string, unknown>;
+}
+
 export interface EventStore {
   /**
    * Stores events atomically (all or none), in order, returning them with their sequence numbers.
    * `fleets` are fleet records written in the same transaction (a status that moves with an event).
    */
-  appendEvents(scope: Scope, events: NewEvent[], fleets?: FleetRecord[]): Promise<StoredEvent[]>;
+  appendEvents(scope: Scope, events: NewEvent[], fleets?: FleetRecord[], options?: AppendOptions): Promise<StoredEvent[]>;
   /** Newest first, keyset-paged: the cost of a page does not depend on its depth. */
   queryEvents(scope: Scope, query: EventQuery): Promise<StoredEvent[]>;
   getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined>;
@@ -90,9 +127,35 @@ export interface FleetStore {
   listFleets(scope: Scope, query: FleetQuery): Promise<FleetRecord[]>;
   /** Replaces status, deletion and attributes of an existing fleet. */
   updateFleet(fleet: FleetRecord): Promise<void>;
+  /**
+   * Claims fleets (of every account and region) whose nextDueMs is at or before `untilMs`, earliest
+   * first, that no other owner holds a live claim on. A claim lasts until its owner writes the fleet
+   * with `releaseClaimOf` or the lease runs out, so that no two server nodes run the same transition.
+   */
+  claimDueFleets(untilMs: number, claim: DueClaim): Promise<FleetRecord[]>;
+  /** The earliest nextDueMs of any fleet, or undefined when nothing is scheduled. */
+  nextDueMs(): Promise<number | undefined>;
 }
 
-export interface Store extends EventStore, FleetStore {
+/** Builds, custom locations, container group definitions: JSON bodies by type and ID, in creation order. */
+export interface ResourceStore {
+  /** Inserts, or replaces the body of, the resource; a replaced one keeps its place in listings. */
+  putResource(scope: Scope, resource: ResourceRecord): Promise<void>;
+  getResource(scope: Scope, type: string, id: string): Promise<ResourceRecord | undefined>;
+  /** Resources of a type created after `afterId` (insertion order), at most `limit`. */
+  listResources(scope: Scope, type: string, query: { afterId?: string; limit: number }): Promise<ResourceRecord[]>;
+  /** True when there was such a resource. */
+  deleteResource(scope: Scope, type: string, id: string): Promise<boolean>;
+}
+
+/** The service clock's high-water mark, shared by all nodes: the clock never runs behind it. */
+export interface ClockStore {
+  readClock(): Promise<number | undefined>;
+  /** Raises the mark to `ms` if it is later; returns the mark. */
+  advanceClock(ms: number): Promise<number>;
+}
+
+export interface Store extends EventStore, FleetStore, ResourceStore, ClockStore {
   /** A secret of the deployment (token and URL signing), created on first use and shared by all nodes. */
   secret(name: string): Promise<Buffer>;
   close(): Promise<void>;

@@ -33,4 +33,20 @@ export const postgresMigrations: readonly string[] = [
    CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms DESC, seq DESC);
    CREATE INDEX events_by_time ON events (event_time_ms);
    CREATE TABLE event_logs (seq BIGINT PRIMARY KEY REFERENCES events (seq) ON DELETE CASCADE, log TEXT NOT NULL);`,
+  // 2: the fleet lifecycle (see the SQLite migration of the same number).
+  `ALTER TABLE fleets ADD COLUMN state JSONB;
+   ALTER TABLE fleets ADD COLUMN next_due_ms BIGINT;
+   ALTER TABLE fleets ADD COLUMN claim_owner TEXT;
+   ALTER TABLE fleets ADD COLUMN claim_until_ms BIGINT;
+   CREATE INDEX fleets_next_due ON fleets (next_due_ms) WHERE next_due_ms IS NOT NULL;
+   CREATE TABLE resources (
+     pk BIGSERIAL PRIMARY KEY,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     type TEXT NOT NULL,
+     resource_id TEXT NOT NULL,
+     body JSONB NOT NULL,
+     UNIQUE (account_id, region, type, resource_id)
+   );
+   CREATE TABLE service_clock (id INTEGER PRIMARY KEY CHECK (id = 1), now_ms BIGINT NOT NULL);`,
 ];

@@ -33,4 +33,21 @@ export const sqliteMigrations: readonly string[] = [
    CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms, seq);
    CREATE INDEX events_by_time ON events (event_time_ms);
    CREATE TABLE event_logs (seq INTEGER PRIMARY KEY REFERENCES events (seq) ON DELETE CASCADE, log TEXT NOT NULL);`,
+  // 2: the fleet lifecycle — each fleet's bookkeeping and next due transition (claimed by one node
+  // at a time), resources that are not fleets, and the service clock's high-water mark.
+  `ALTER TABLE fleets ADD COLUMN state TEXT;
+   ALTER TABLE fleets ADD COLUMN next_due_ms INTEGER;
+   ALTER TABLE fleets ADD COLUMN claim_owner TEXT;
+   ALTER TABLE fleets ADD COLUMN claim_until_ms INTEGER;
+   CREATE INDEX fleets_next_due ON fleets (next_due_ms) WHERE next_due_ms IS NOT NULL;
+   CREATE TABLE resources (
+     pk INTEGER PRIMARY KEY AUTOINCREMENT,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     type TEXT NOT NULL,
+     resource_id TEXT NOT NULL,
+     body TEXT NOT NULL,
+     UNIQUE (account_id, region, type, resource_id)
+   );
+   CREATE TABLE service_clock (id INTEGER PRIMARY KEY CHECK (id = 1), now_ms INTEGER NOT NULL);`,
 ];

@@ -1,0 +1,172 @@
+/**
+ * A simulated fleet's lifecycle position, kept in FleetRecord.state and written in the same
+ * transaction as the events that move it, so a restarted server resumes every fleet where it stood:
+ * its pending steps (the agenda, each due at a service-clock time), capacity, instances, remote
+ * locations, VPC peerings and tags.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { RuntimeConfiguration, Tag } from "@aws-sdk/client-gamelift";
+import type { FleetRecord, NewEvent } from "../store/types.js";
+import type { FleetKind, Stage, StageDurations } from "./scenarios.js";
+
+export interface Capacity {
+  desired: number;
+  min: number;
+  max: number;
+  active: number;
+  pending: number;
+}
+
+export interface Peering {
+  id: string;
+  peerVpcId: string;
+  peerAccountId: string;
+  /** pending, active, failed, deleting (the connection's EC2-style status code). */
+  status: string;
+  gameLiftVpcId: string;
+  cidr: string;
+}
+
+export type Step =
+  | { kind: "create"; index: number }
+  | { kind: "location"; location: string; index: number }
+  | { kind: "location-delete"; location: string }
+  | { kind: "delete" }
+  | { kind: "cycle"; index: number }
+  | { kind: "ready"; location: string; count: number }
+  | { kind: "peering"; id: string }
+  | { kind: "peering-delete"; id: string }
+  | { kind: "deploy" };
+
+export type Scheduled = Step & { at: number; n: number };
+
+export interface FleetState {
+  kind: FleetKind;
+  scenario: string;
+  /** Options of the creation path (see creationPath). */
+  peering: boolean;
+  activates: boolean;
+  tags: Tag[];
+  agenda: Scheduled[];
+  /** Counts steps and instances, for a stable order and deterministic instance IDs. */
+  serial: number;
+  /** The home location's instances, oldest first. */
+  instances: string[];
+  /** By location: the home Region and each remote location. */
+  capacity: Record<string, Capacity>;
+  /** Remote locations and their LOCATION_STATE_* status (PENDING ... ACTIVE, ERROR, DELETING, DELETED). */
+  locations: Record<string, string>;
+  /** Stopped fleet actions by location. */
+  stoppedActions: Record<string, string[]>;
+  peerings: Peering[];
+  /** EC2 fleets: how server processes are launched (validation logs, DescribeRuntimeConfiguration). */
+  runtime?: RuntimeConfiguration;
+}
+
+export interface MachineEnv {
+  durations: StageDurations;
+}
+
+export function newState(kind: FleetKind, scenario: string, tags: Tag[], home: string): FleetState {
+  return {
+    kind,
+    scenario,
+    peering: false,
+    activates: true,
+    tags,
+    agenda: [],
+    serial: 0,
+    instances: [],
+    capacity: { [home]: { desired: 1, min: 0, max: 1, active: 0, pending: kind === "ANYWHERE" ? 0 : 1 } },
+    locations: {},
+    stoppedActions: {},
+    peerings: [],
+  };
+}
+
+/** EC2-style instance IDs, derived from the fleet and a counter so that logs and events are reproducible. */
+export const instanceId = (fleetId: string, n: number) => `i-${createHash("sha256").update(`${fleetId}/${n}`).digest("hex").slice(0, 17)}`;
+
+export const stateOf = (fleet: FleetRecord) => fleet.state as unknown as FleetState;
+
+/**
+ * A working copy of one fleet while a step or an operation changes it: events to append, status,
+ * steps to schedule. `result()` gives the record and events to write in one store transaction.
+ */
+export class Transition {
+  readonly events: NewEvent[] = [];
+  readonly fleet: FleetRecord;
+  readonly state: FleetState;
+
+  constructor(
+    fleet: FleetRecord,
+    readonly env: MachineEnv,
+    /** The service-clock time of the change (a step's due time, or now for an operation). */
+    public at: number,
+  ) {
+    this.fleet = structuredClone(fleet);
+    this.state = stateOf(this.fleet);
+  }
+
+  get id(): string {
+    return this.fleet.fleetId;
+  }
+
+  get home(): string {
+    return this.fleet.region;
+  }
+
+  emit(code: string, message: string, extra: { resourceId?: string; log?: string } = {}): NewEvent {
+    const event: NewEvent = {
+      eventId: randomUUID(),
+      fleetId: this.fleet.fleetId,
+      resourceId: extra.resourceId ?? this.fleet.fleetId,
+      eventCode: code,
+      message,
+      eventTimeMs: this.at,
+      ...(extra.log !== undefined ? { log: extra.log } : {}),
+    };
+    this.events.push(event);
+    return event;
+  }
+
+  setStatus(status: string): void {
+    this.fleet.status = status;
+  }
+
+  /** Milliseconds a stage lasts. */
+  stage(stage: Stage | undefined): number {
+    return stage ? this.env.durations[stage] * 1000 : 0;
+  }
+
+  schedule(step: Step, at: number): void {
+    const scheduled = { ...step, at, n: this.state.serial++ } as Scheduled;
+    this.state.agenda.push(scheduled);
+    this.state.agenda.sort((a, b) => a.at - b.at || a.n - b.n);
+  }
+
+  /** Drops pending steps that match. */
+  cancel(match: (step: Scheduled) => boolean): void {
+    this.state.agenda = this.state.agenda.filter((s) => !match(s));
+  }
+
+  newInstance(): string {
+    return instanceId(this.fleet.fleetId, this.state.serial++);
+  }
+
+  /** The instance a runtime event names: the home location's oldest, or the fleet when there is none. */
+  firstInstance(): string {
+    return this.state.instances[0] ?? this.fleet.fleetId;
+  }
+
+  result(): { fleet: FleetRecord; events: NewEvent[] } {
+    const next = this.state?.agenda[0]?.at;
+    const { nextDueMs: _previous, ...rest } = this.fleet;
+    const fleet: FleetRecord = {
+      ...rest,
+      ...(this.state ? { state: this.state as unknown as Record<string, unknown> } : {}),
+      ...(next !== undefined ? { nextDueMs: next } : {}),
+    };
+    return { fleet, events: this.events };
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Builds: CreateBuild, DescribeBuild, ListBuilds, DeleteBuild. liftlog stores no build files: a
+ * build created with a StorageLocation (files already in S3) is READY at once; one created without
+ * is INITIALIZED, waiting for an upload that liftlog cannot receive, and stays so (which is how a
+ * fleet for a build that is not ready can be tried).
+ */
+import { randomUUID } from "node:crypto";
+import type {
+  Build,
+  CreateBuildInput,
+  CreateBuildOutput,
+  DeleteBuildInput,
+  DescribeBuildInput,
+  DescribeBuildOutput,
+  ListBuildsInput,
+  ListBuildsOutput,
+} from "@aws-sdk/client-gamelift";
+import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
+import { invalidRequest, notFound } from "../protocol/errors.js";
+import type { Scope, Store } from "../store/types.js";
+import type { RequestContext, Services } from "./context.js";
+import { filteredPage } from "./paging.js";
+
+export const BUILD = "build";
+
+interface StoredBuild extends Omit<Build, "CreationTime"> {
+  CreationTimeMs: number;
+  Tags?: { Key: string; Value: string }[];
+}
+
+const toBuild = ({ CreationTimeMs, Tags: _tags, ...b }: StoredBuild): Build => ({ ...b, CreationTime: new Date(CreationTimeMs) });
+
+/** The build a BuildIdOrArn names in the caller's account and region, if any. */
+export async function findBuild(store: Store, scope: Scope, idOrArn: string): Promise<StoredBuild | undefined> {
+  const ref = parseRef(idOrArn);
+  if (!inScope(ref, scope)) return undefined;
+  return (await store.getResource(scope, BUILD, ref.id))?.body as unknown as StoredBuild | undefined;
+}
+
+async function requireBuild(store: Store, scope: Scope, idOrArn: string): Promise<StoredBuild> {
+  const build = await findBuild(store, scope, idOrArn);
+  if (!build) throw notFound(`Build ${idOrArn} not found in account ${scope.accountId}, region ${scope.region}.`);
+  return build;
+}
+
+export async function createBuild(services: Services, ctx: RequestContext, input: CreateBuildInput): Promise<CreateBuildOutput> {
+  const location = input.StorageLocation;
+  if (location && (!location.Bucket || !location.Key || !location.RoleArn)) {
+    throw invalidRequest("StorageLocation needs Bucket, Key and RoleArn (the IAM role GameLift uses to read the build files).");
+  }
+  const id = `build-${randomUUID()}`;
+  const build: StoredBuild = {
+    BuildId: id,
+    BuildArn: resourceArn(ctx.scope, BUILD, id),
+    Name: input.Name,
+    Version: input.Version,
+    Status: location ? "READY" : "INITIALIZED",
+    SizeOnDisk: 0,
+    OperatingSystem: input.OperatingSystem ?? "AMAZON_LINUX_2023",
+    ServerSdkVersion: input.ServerSdkVersion ?? "5.0.0",
+    CreationTimeMs: services.clock.now(),
+    ...(input.Tags?.length ? { Tags: input.Tags as StoredBuild["Tags"] } : {}),
+  };
+  await services.store.putResource(ctx.scope, { type: BUILD, id, body: JSON.parse(JSON.stringify(build)) });
+  const storage = location ?? { Bucket: `gamelift-builds-${ctx.scope.region}`, Key: `${ctx.scope.accountId}/${id}` };
+  return {
+    Build: toBuild(build),
+    StorageLocation: storage,
+    // Where the real service hands out temporary S3 credentials for the upload; liftlog has no S3.
+    ...(location
+      ? {}
+      : {
+          UploadCredentials: { AccessKeyId: "ASIALIFTLOGNOUPLOAD", SecretAccessKey: "liftlog-stores-no-build-files", SessionToken: "none" },
+        }),
+  };
+}
+
+export async function describeBuild(services: Services, ctx: RequestContext, input: DescribeBuildInput): Promise<DescribeBuildOutput> {
+  return { Build: toBuild(await requireBuild(services.store, ctx.scope, input.BuildId!)) };
+}
+
+export async function listBuilds(services: Services, ctx: RequestContext, input: ListBuildsInput): Promise<ListBuildsOutput> {
+  const { items, nextToken } = await filteredPage(
+    services,
+    ctx,
+    { ...input, operation: "ListBuilds", filters: [input.Status ?? null], defaultLimit: 50 },
+    (afterId, limit) => services.store.listResources(ctx.scope, BUILD, { afterId, limit }),
+    (r) => r.id,
+    (r) => !input.Status || r.body.Status === input.Status,
+  );
+  return { Builds: items.map((r) => toBuild(r.body as unknown as StoredBuild)), ...(nextToken ? { NextToken: nextToken } : {}) };
+}
+
+export async function deleteBuild(services: Services, ctx: RequestContext, input: DeleteBuildInput): Promise<Record<string, never>> {
+  const build = await requireBuild(services.store, ctx.scope, input.BuildId!);
+  await services.store.deleteResource(ctx.scope, BUILD, build.BuildId!);
+  return {};
+}

@@ -1,0 +1,91 @@
+/**
+ * Helpers for lifecycle tests: a real server on the manual clock, clock moves through the admin
+ * API, a READY build, and a fleet's whole event log read through the real SDK paginator.
+ */
+import {
+  CreateBuildCommand,
+  CreateFleetCommand,
+  DescribeFleetAttributesCommand,
+  paginateDescribeFleetEvents,
+  type CreateFleetCommandInput,
+  type Event,
+  type GameLiftClient,
+} from "@aws-sdk/client-gamelift";
+import { admin, startServer, type RunningServer } from "../helpers/server.js";
+
+export const manualServer = (args: string[] = [], dataDir?: string): Promise<RunningServer> =>
+  startServer({ args: ["--clock", "manual", ...args], ...(dataDir ? { dataDir } : {}) });
+
+export async function adminGet(endpoint: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(endpoint + path);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The service clock in epoch milliseconds. */
+export async function clockNow(endpoint: string): Promise<number> {
+  const { body } = await adminGet(endpoint, "/_liftlog/clock");
+  return Math.round((body.Now as number) * 1000);
+}
+
+export async function advance(endpoint: string, seconds: number): Promise<number> {
+  const { status, body } = await admin(endpoint, "/_liftlog/clock", { AdvanceSeconds: seconds });
+  if (status !== 200) throw new Error(`advance: ${status} ${JSON.stringify(body)}`);
+  return Math.round((body.Now as number) * 1000);
+}
+
+export async function readyBuild(client: GameLiftClient): Promise<string> {
+  const out = await client.send(
+    new CreateBuildCommand({
+      Name: "game",
+      Version: "1.0",
+      StorageLocation: { Bucket: "builds", Key: "game.zip", RoleArn: "arn:aws:iam::111122223333:role/gamelift" },
+    }),
+  );
+  return out.Build!.BuildId!;
+}
+
+export const LAUNCH_PATH = "/local/game/bin/server";
+
+/** The documented EC2 creation sequence (the seed page, DESIGN.md). */
+export const CREATION = [
+  "FLEET_CREATED",
+  "FLEET_STATE_DOWNLOADING",
+  "FLEET_CREATION_EXTRACTING_BUILD",
+  "FLEET_CREATION_RUNNING_INSTALLER",
+  "FLEET_CREATION_COMPLETED_INSTALLER",
+  "FLEET_STATE_VALIDATING",
+  "FLEET_CREATION_VALIDATING_RUNTIME_CONFIG",
+  "FLEET_STATE_BUILDING",
+  "FLEET_STATE_ACTIVATING",
+  "FLEET_STATE_ACTIVE",
+];
+
+/** An EC2 fleet of `buildId` with the given scenario tag (none: the default). */
+export async function ec2Fleet(client: GameLiftClient, buildId: string, scenario?: string, extra: Partial<CreateFleetCommandInput> = {}) {
+  const out = await client.send(
+    new CreateFleetCommand({
+      Name: `fleet-${scenario ?? "default"}`,
+      BuildId: buildId,
+      EC2InstanceType: "c5.large",
+      RuntimeConfiguration: { ServerProcesses: [{ LaunchPath: LAUNCH_PATH, ConcurrentExecutions: 1, Parameters: "-port 7777" }] },
+      ...(scenario ? { Tags: [{ Key: "liftlog:scenario", Value: scenario }] } : {}),
+      ...extra,
+    }),
+  );
+  return out;
+}
+
+/** Every event of a fleet, newest first, through the SDK's own paginator. */
+export async function allEvents(client: GameLiftClient, fleetId: string): Promise<Event[]> {
+  const events: Event[] = [];
+  for await (const page of paginateDescribeFleetEvents({ client, pageSize: 7 }, { FleetId: fleetId })) events.push(...(page.Events ?? []));
+  return events;
+}
+
+/** Oldest first: the order a fleet lived its events in. */
+export const chronological = (events: Event[]) => [...events].reverse();
+
+export async function fleetStatus(client: GameLiftClient, fleetId: string): Promise<string | undefined> {
+  const out = await client.send(new DescribeFleetAttributesCommand({ FleetIds: [fleetId] }));
+  return out.FleetAttributes?.[0]?.Status;
+}
