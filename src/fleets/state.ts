@@ -147,6 +147,7 @@ export class Transition {
 
   /** Drops pending steps that match. */
   cancel(match: (step: Scheduled) => boolean): void {
+    if (!this.state) return; // an external fleet has no agenda
     this.state.agenda = this.state.agenda.filter((s) => !match(s));
   }
 

@@ -15,7 +15,7 @@ export class RetentionJob {
 
   constructor(
     private readonly store: Store,
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, "now">,
     private readonly retentionDays: number,
   ) {}
 

@@ -7,6 +7,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   CreateFleetCommand,
+  CreateLocationCommand,
   DeleteFleetCommand,
   DescribeFleetAttributesCommand,
   DescribeFleetEventsCommand,
@@ -38,8 +39,14 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>):
   }
 }
 
-/** A fleet CreateFleet accepts without a build: an ANYWHERE fleet. */
-const anywhereFleet = (name: string) => new CreateFleetCommand({ Name: name, ComputeType: "ANYWHERE" });
+/** A fleet CreateFleet accepts without a build: an ANYWHERE fleet, on a custom location of the caller's. */
+const CUSTOM_LOCATION = "custom-interop-rack";
+async function anywhereFleet(client: GameLiftClient, name: string) {
+  await client.send(new CreateLocationCommand({ LocationName: CUSTOM_LOCATION })).catch((err: Error) => {
+    if (err.name !== "ConflictException") throw err;
+  });
+  return client.send(new CreateFleetCommand({ Name: name, ComputeType: "ANYWHERE", Locations: [{ Location: CUSTOM_LOCATION }] }));
+}
 
 async function expectNotFound(call: Promise<unknown>, fleetRef: string): Promise<void> {
   await assert.rejects(call, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
@@ -64,7 +71,8 @@ for (const store of STORES) {
 
     before(async () => {
       db = await store.open();
-      server = await startServer({ args: db.args });
+      // Deletion passes through DELETING for the length of the "deleting" stage: keep it short here.
+      server = await startServer({ args: [...db.args, "--stage-seconds", "deleting=1"] });
       client = clientFor();
     });
     after(async () => {
@@ -74,7 +82,7 @@ for (const store of STORES) {
     });
 
     it("events outlive their fleet: after DeleteFleet the log still reads, FLEET_CREATED to FLEET_DELETED", async () => {
-      const { FleetAttributes } = await client.send(anywhereFleet("short-lived"));
+      const { FleetAttributes } = await anywhereFleet(client, "short-lived");
       const { FleetId, FleetArn } = FleetAttributes!;
       const before = await allEvents(client, FleetId!);
       assert.equal(before.at(-1)!.EventCode, "FLEET_CREATED", "the oldest event");
@@ -134,7 +142,7 @@ for (const store of STORES) {
     });
 
     it("fleets are invisible from other accounts and regions, by ID and by ARN", async () => {
-      const created = await client.send(anywhereFleet("private"));
+      const created = await anywhereFleet(client, "private");
       const FleetId: string = created.FleetAttributes!.FleetId!;
       const FleetArn: string = created.FleetAttributes!.FleetArn!;
       assert.equal(FleetArn, `arn:aws:gamelift:${REGION}:000000000000:fleet/${FleetId}`);
@@ -168,7 +176,7 @@ for (const store of STORES) {
         const created: string[] = [];
         for (let i = 0; i < 23; i++) {
           if (i % 4 === 0) {
-            const { FleetAttributes } = await pager.send(anywhereFleet(`paged-${i}`));
+            const { FleetAttributes } = await anywhereFleet(pager, `paged-${i}`);
             created.push(FleetAttributes!.FleetId!);
           } else {
             created.push((await registerFleet(server.endpoint, REGION, "222222222222")).FleetId);
@@ -213,7 +221,7 @@ for (const store of STORES) {
 
       it("fleets deleted while a ListFleets walk is under way, the cursor's own included: the walk goes on past them", async () => {
         const extra: string[] = [];
-        for (let i = 0; i < 6; i++) extra.push((await pager.send(anywhereFleet(`walked-${i}`))).FleetAttributes!.FleetId!);
+        for (let i = 0; i < 6; i++) extra.push((await anywhereFleet(pager, `walked-${i}`)).FleetAttributes!.FleetId!);
         const all = [...expected, ...extra];
         const first = await pager.send(new ListFleetsCommand({ Limit: expected.length + 2 }));
         assert.deepEqual(first.FleetIds, all.slice(0, expected.length + 2));

@@ -6,7 +6,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { DescribeFleetAttributesCommand, DescribeFleetEventsCommand, CreateFleetCommand } from "@aws-sdk/client-gamelift";
+import { CreateBuildCommand, DescribeFleetAttributesCommand, DescribeFleetEventsCommand, CreateFleetCommand } from "@aws-sdk/client-gamelift";
 import { startServer, registerFleet, ingest, gamelift, expectedOrder, pythonToolsMissing, type RunningServer, type IngestedEvent } from "../helpers/server.js";
 import { createTestDatabase, pgUnavailable } from "../helpers/postgres.js";
 
@@ -81,8 +81,16 @@ print(json.dumps({"pages": page, "ids": seen}))
   });
 
   it("shows a fleet created on one node on the other", async () => {
+    const build = await gamelift(a.endpoint).send(
+      new CreateBuildCommand({ Name: "multi-node", StorageLocation: { Bucket: "b", Key: "k.zip", RoleArn: "arn:aws:iam::111122223333:role/r" } }),
+    );
     const created = await gamelift(a.endpoint).send(
-      new CreateFleetCommand({ Name: "multi-node", BuildId: "build-1111", EC2InstanceType: "c5.large" }),
+      new CreateFleetCommand({
+        Name: "multi-node",
+        BuildId: build.Build!.BuildId,
+        EC2InstanceType: "c5.large",
+        RuntimeConfiguration: { ServerProcesses: [{ LaunchPath: "/local/game/server", ConcurrentExecutions: 1 }] },
+      }),
     );
     const id = created.FleetAttributes!.FleetId!;
     const seen = await gamelift(b.endpoint).send(new DescribeFleetAttributesCommand({ FleetIds: [id] }));
