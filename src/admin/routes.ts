@@ -9,6 +9,7 @@ import { readBody } from "../protocol/http.js";
 import type { Services } from "../operations/context.js";
 import { ingestEvents, registerFleet, type IngestEvent } from "../operations/ingest.js";
 import { SCENARIOS, describeScenario } from "../fleets/scenarios.js";
+import { injectFault } from "../operations/faults.js";
 
 export const ADMIN_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -83,7 +84,20 @@ export async function handleAdmin(services: Services, req: IncomingMessage, path
     return { status: 200, body: clockView(services) };
   }
   if (path === "/_liftlog/scenarios" && method === "GET") return { status: 200, body: { Scenarios: SCENARIOS.map(describeScenario) } };
+  const faults = /^\/_liftlog\/fleets\/(.+)\/faults$/.exec(path);
+  if (faults && method === "POST") {
+    const body = parseJson(await readBody(req, ADMIN_BODY_LIMIT));
+    return { status: 200, body: await injectFault(services, decodePathSegment(faults[1]!), body) };
+  }
   throw new ServiceError("UnknownOperationException", `No admin endpoint ${method} ${path}.`, 404);
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw invalidRequest(`The path segment ${JSON.stringify(segment)} is not valid percent-encoding.`);
+  }
 }
 
 const clockView = (services: Services) => {

@@ -155,11 +155,11 @@ function cycleStep(t: Transition, index: number): void {
   t.schedule({ kind: "cycle", index: next }, t.at + cycle[next]!.afterSeconds * 1000);
 }
 
-/** A runtime event on one instance (or container group, or compute); process failures carry the process's log. */
+/** A runtime event on one instance (or container group, or compute), repeats coalescing; process failures carry the process's log. */
 export function emitRuntime(t: Transition, code: string, resourceId: string, message?: string) {
   const c = context(t, resourceId);
   const log = code.startsWith("SERVER_PROCESS_") ? processLog(code, c) : undefined;
-  return t.emit(code, message ?? runtimeMessage(code, c), { resourceId, ...(log !== undefined ? { log } : {}) });
+  return t.emit(code, message ?? runtimeMessage(code, c), { resourceId, coalesce: true, ...(log !== undefined ? { log } : {}) });
 }
 
 /** GameLift replaces a lost instance: a new one starts (PENDING) and becomes ACTIVE after the replacing stage. */
@@ -254,7 +254,7 @@ export function startPeering(t: Transition, peerVpcId: string, peerAccountId: st
     id: `pcx-${hex}`,
     peerVpcId,
     peerAccountId,
-    status: "pending",
+    status: "initiating-request",
     gameLiftVpcId: `vpc-${hex.split("").reverse().join("")}`,
     cidr: `10.${n % 250}.0.0/16`,
   };

@@ -2,10 +2,10 @@
  * A simulated fleet's lifecycle position, kept in FleetRecord.state and written in the same
  * transaction as the events that move it, so a restarted server resumes every fleet where it stood:
  * its pending steps (the agenda, each due at a service-clock time), capacity, instances, remote
- * locations, VPC peerings and tags.
+ * locations and VPC peerings.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { RuntimeConfiguration, Tag } from "@aws-sdk/client-gamelift";
+import type { RuntimeConfiguration } from "@aws-sdk/client-gamelift";
 import type { FleetRecord, NewEvent } from "../store/types.js";
 import type { FleetKind, Stage, StageDurations } from "./scenarios.js";
 
@@ -21,7 +21,7 @@ export interface Peering {
   id: string;
   peerVpcId: string;
   peerAccountId: string;
-  /** pending, active, failed, deleting (the connection's EC2-style status code). */
+  /** initiating-request, active, failed, deleting: the connection's EC2-style status code. */
   status: string;
   gameLiftVpcId: string;
   cidr: string;
@@ -46,7 +46,6 @@ export interface FleetState {
   /** Options of the creation path (see creationPath). */
   peering: boolean;
   activates: boolean;
-  tags: Tag[];
   agenda: Scheduled[];
   /** Counts steps and instances, for a stable order and deterministic instance IDs. */
   serial: number;
@@ -67,13 +66,12 @@ export interface MachineEnv {
   durations: StageDurations;
 }
 
-export function newState(kind: FleetKind, scenario: string, tags: Tag[], home: string): FleetState {
+export function newState(kind: FleetKind, scenario: string, home: string): FleetState {
   return {
     kind,
     scenario,
     peering: false,
     activates: true,
-    tags,
     agenda: [],
     serial: 0,
     instances: [],
@@ -116,7 +114,7 @@ export class Transition {
     return this.fleet.region;
   }
 
-  emit(code: string, message: string, extra: { resourceId?: string; log?: string } = {}): NewEvent {
+  emit(code: string, message: string, extra: { resourceId?: string; log?: string; coalesce?: boolean } = {}): NewEvent {
     const event: NewEvent = {
       eventId: randomUUID(),
       fleetId: this.fleet.fleetId,
@@ -125,6 +123,7 @@ export class Transition {
       message,
       eventTimeMs: this.at,
       ...(extra.log !== undefined ? { log: extra.log } : {}),
+      ...(extra.coalesce ? { coalesce: true } : {}),
     };
     this.events.push(event);
     return event;

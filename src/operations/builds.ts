@@ -20,6 +20,7 @@ import { invalidRequest, notFound } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { filteredPage } from "./paging.js";
+import { checkTags } from "./tags.js";
 
 export const BUILD = "build";
 
@@ -48,6 +49,7 @@ export async function createBuild(services: Services, ctx: RequestContext, input
   if (location && (!location.Bucket || !location.Key || !location.RoleArn)) {
     throw invalidRequest("StorageLocation needs Bucket, Key and RoleArn (the IAM role GameLift uses to read the build files).");
   }
+  checkTags(input.Tags ?? []);
   const id = `build-${randomUUID()}`;
   const build: StoredBuild = {
     BuildId: id,

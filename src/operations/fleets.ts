@@ -23,7 +23,7 @@ import type {
   UpdateRuntimeConfigurationInput,
   UpdateRuntimeConfigurationOutput,
 } from "@aws-sdk/client-gamelift";
-import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
+import { parseRef, resourceArn } from "../fleets/ids.js";
 import { beginDeletion, endFleet } from "../fleets/machine.js";
 import { deletedMessage, fleetActionsMessage, protectionMessage } from "../fleets/messages.js";
 import { chooseScenario, SCENARIO_TAG, type FleetKind } from "../fleets/scenarios.js";
@@ -35,6 +35,7 @@ import type { RequestContext, Services } from "./context.js";
 import { findFleet, requireLiveFleet, requireLiveState } from "./fleet-lookup.js";
 import { checkRemoteLocations, customLocationNames, locationStates } from "./locations.js";
 import { filteredPage } from "./paging.js";
+import { checkTags } from "./tags.js";
 
 const DEFAULT_FLEETS_PAGE = 50;
 
@@ -112,8 +113,8 @@ export async function createFleet(services: Services, ctx: RequestContext, input
     }
     custom = await customLocationNames(services, ctx, locations);
   }
-  const tags = input.Tags ?? [];
-  const state = newState(kind, scenario.name, tags, ctx.scope.region);
+  checkTags(input.Tags ?? []);
+  const state = newState(kind, scenario.name, ctx.scope.region);
   for (const location of custom) state.locations[location] = "ACTIVE";
   if (input.RuntimeConfiguration) state.runtime = input.RuntimeConfiguration;
   state.peering = !!peer;
@@ -134,7 +135,9 @@ export async function createFleet(services: Services, ctx: RequestContext, input
     AnywhereConfiguration: input.AnywhereConfiguration,
     InstanceRoleCredentialsProvider: input.InstanceRoleCredentialsProvider,
     PlayerGatewayMode: input.PlayerGatewayMode,
-  };
+    // Not a FleetAttributes member, so never serialized with them; ListTagsForResource reads it.
+    ...(input.Tags?.length ? { Tags: input.Tags } : {}),
+  } as FleetAttributes;
   const { fleet } = await services.lifecycle.create(ctx.scope, {
     name: input.Name!,
     kind: "simulated",
@@ -295,6 +298,3 @@ export const startFleetActions = (services: Services, ctx: RequestContext, input
   fleetActions(services, ctx, input, "started");
 export const stopFleetActions = (services: Services, ctx: RequestContext, input: StartFleetActionsInput) =>
   fleetActions(services, ctx, input, "stopped");
-
-/** Whether an ID or ARN names a resource of the caller's scope (for operations taking either). */
-export const refInScope = (idOrArn: string, ctx: RequestContext) => inScope(parseRef(idOrArn), ctx.scope);

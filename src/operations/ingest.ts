@@ -35,7 +35,8 @@ export const MAX_INGEST_BATCH = 10_000;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const EVENT_FIELDS = new Set(["FleetId", "Region", "AccountId", "EventCode", "Message", "EventTime", "ResourceId", "Log", "Count"]);
 
-function scopeOf(services: Services, where: string, region: unknown, accountId: unknown): Scope {
+/** The account and region an admin request names (body fields), or the server defaults. */
+export function scopeOf(services: Services, where: string, region: unknown, accountId: unknown): Scope {
   if (region !== undefined && typeof region !== "string") throw invalidRequest(`${where}Region must be a string such as "us-west-2".`);
   if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_PATTERN.test(accountId))) {
     throw invalidRequest(`${where}AccountId must be a 12-digit AWS account ID, got ${JSON.stringify(accountId)}.`);

@@ -32,6 +32,7 @@ import type { RequestContext, Services } from "./context.js";
 import { requireLiveState } from "./fleet-lookup.js";
 import { liveForChange } from "./fleets.js";
 import { filteredPage, sliceAfter } from "./paging.js";
+import { checkTags } from "./tags.js";
 import { SUPPORTED_REGIONS } from "./regions.js";
 
 export const LOCATION = "location";
@@ -97,6 +98,7 @@ const locationModel = (body: Record<string, unknown>): LocationModel => ({
 
 export async function createLocation(services: Services, ctx: RequestContext, input: CreateLocationInput): Promise<CreateLocationOutput> {
   const name = input.LocationName!;
+  checkTags(input.Tags ?? []);
   if (await services.store.getResource(ctx.scope, LOCATION, name)) throw conflict(`Custom location ${name} already exists.`);
   const body = {
     LocationName: name,

@@ -5,6 +5,13 @@
 import type { RequestContext, Services } from "./context.js";
 import { describeFleetEvents } from "./fleet-events.js";
 import { createBuild, deleteBuild, describeBuild, listBuilds } from "./builds.js";
+import { describeFleetCapacity, updateFleetCapacity } from "./capacity.js";
+import {
+  createContainerFleet, createContainerGroupDefinition, deleteContainerFleet, deleteContainerGroupDefinition, describeContainerFleet,
+  describeContainerGroupDefinition, listContainerFleets, updateContainerFleet,
+} from "./containers.js";
+import { listTagsForResource, tagResource, untagResource } from "./tags.js";
+import { createVpcPeeringConnection, deleteVpcPeeringConnection, describeVpcPeeringConnections } from "./vpc.js";
 import {
   createFleet, deleteFleet, describeFleetAttributes, describeRuntimeConfiguration, listFleets, startFleetActions, stopFleetActions,
   updateFleetAttributes, updateRuntimeConfiguration,
@@ -38,4 +45,20 @@ export const operations: Record<string, Handler> = {
   CreateFleetLocations: createFleetLocations,
   DeleteFleetLocations: deleteFleetLocations,
   DescribeFleetLocationAttributes: describeFleetLocationAttributes,
+  UpdateFleetCapacity: updateFleetCapacity,
+  DescribeFleetCapacity: describeFleetCapacity,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  ListTagsForResource: listTagsForResource,
+  CreateVpcPeeringConnection: createVpcPeeringConnection,
+  DeleteVpcPeeringConnection: deleteVpcPeeringConnection,
+  DescribeVpcPeeringConnections: describeVpcPeeringConnections,
+  CreateContainerGroupDefinition: createContainerGroupDefinition,
+  DescribeContainerGroupDefinition: describeContainerGroupDefinition,
+  DeleteContainerGroupDefinition: deleteContainerGroupDefinition,
+  CreateContainerFleet: createContainerFleet,
+  DescribeContainerFleet: describeContainerFleet,
+  ListContainerFleets: listContainerFleets,
+  UpdateContainerFleet: updateContainerFleet,
+  DeleteContainerFleet: deleteContainerFleet,
 };

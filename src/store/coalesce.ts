@@ -28,10 +28,10 @@ export interface CoalescePlan {
   landing: Target[];
 }
 
-/** The first time each key occurs in the batch: the window to look up stored events in starts there. */
+/** The first time each key of a coalescing event occurs in the batch: the window to look up stored events in starts there. */
 export function firstOccurrences(events: NewEvent[]): Map<string, NewEvent> {
   const first = new Map<string, NewEvent>();
-  for (const e of events) if (!first.has(coalesceKey(e))) first.set(coalesceKey(e), e);
+  for (const e of events) if (e.coalesce && !first.has(coalesceKey(e))) first.set(coalesceKey(e), e);
   return first;
 }
 
@@ -42,7 +42,7 @@ export function planCoalesced(events: NewEvent[], windowMs: number, stored: Map<
   for (const e of events) {
     const key = coalesceKey(e);
     const adds = e.count ?? 1;
-    const target = open.get(key);
+    const target = e.coalesce ? open.get(key) : undefined;
     const age = target ? e.eventTimeMs - target.event.eventTimeMs : -1;
     if (target && age >= 0 && age <= windowMs && target.count + adds <= MAX_EVENT_COUNT) {
       target.count += adds;
@@ -51,7 +51,7 @@ export function planCoalesced(events: NewEvent[], windowMs: number, stored: Map<
     } else {
       const row: Target = { event: e, count: adds };
       plan.inserts.push(row);
-      open.set(key, row);
+      if (e.coalesce) open.set(key, row);
       plan.landing.push(row);
     }
   }
@@ -61,7 +61,7 @@ export function planCoalesced(events: NewEvent[], windowMs: number, stored: Map<
 /** The stored form of where each input event landed, once inserted rows have sequence numbers. */
 export function landedEvents(plan: CoalescePlan, seqOf: (t: Target) => number): StoredEvent[] {
   return plan.landing.map((t) => {
-    const { log: _log, count: _count, ...event } = t.event;
+    const { log: _log, count: _count, coalesce: _coalesce, ...event } = t.event;
     return { ...event, seq: seqOf(t), count: t.count, hasLog: t.hasLog ?? t.event.log !== undefined };
   });
 }

@@ -43,6 +43,8 @@ export interface NewEvent {
   eventTimeMs: number;
   count?: number;
   log?: string;
+  /** A repeatable event (a crash, an interruption) that may add to a stored repeat's Count: see AppendOptions. */
+  coalesce?: boolean;
 }
 
 export interface StoredEvent extends NewEvent {
@@ -76,10 +78,11 @@ export interface FleetQuery {
 
 export interface AppendOptions {
   /**
-   * Count coalescing: an event that repeats one already stored for the same fleet, resource, code
-   * and message whose first occurrence (its EventTime) lies within this many milliseconds before it
-   * increments that event's Count instead of adding a row, up to 101; the next repeat starts a new
-   * event. The returned StoredEvent is then the existing event with its new count.
+   * Count coalescing, for events marked `coalesce`: one that repeats an event already stored for the
+   * same fleet, resource, code and message whose first occurrence (its EventTime) lies within this
+   * many milliseconds before it increments that event's Count instead of adding a row, up to 101;
+   * the next repeat starts a new event. The returned StoredEvent is then the existing event with its
+   * new count. Other events (state changes) are always rows of their own.
    */
   coalesceWithinMs?: number;
   /** Ends this owner's claim (claimDueFleets) on the fleets written, in the same transaction. */

@@ -11,10 +11,33 @@ import {
   type Event,
   type GameLiftClient,
 } from "@aws-sdk/client-gamelift";
-import { admin, startServer, type RunningServer } from "../helpers/server.js";
+import { after, before } from "node:test";
+import { admin, gamelift, startServer, type RunningServer } from "../helpers/server.js";
 
 export const manualServer = (args: string[] = [], dataDir?: string): Promise<RunningServer> =>
   startServer({ args: ["--clock", "manual", ...args], ...(dataDir ? { dataDir } : {}) });
+
+export interface Fixture {
+  server: RunningServer;
+  client: GameLiftClient;
+  /** A READY build of the default account in us-west-2. */
+  buildId: string;
+}
+
+/** A manual-clock server, an SDK client and a READY build for the enclosing suite, stopped after it. */
+export function manualFixture(): Fixture {
+  const fixture = {} as Fixture;
+  before(async () => {
+    fixture.server = await manualServer();
+    fixture.client = gamelift(fixture.server.endpoint);
+    fixture.buildId = await readyBuild(fixture.client);
+  });
+  after(async () => {
+    fixture.client?.destroy();
+    await fixture.server?.dispose();
+  });
+  return fixture;
+}
 
 export async function adminGet(endpoint: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(endpoint + path);

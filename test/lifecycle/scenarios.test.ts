@@ -3,23 +3,11 @@
  * its whole event log compared with the documented sequence (spelled out here, and as GET
  * /_liftlog/scenarios lists it), event times from the stage lengths, final status, log URLs.
  */
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DeleteFleetCommand, GameLiftClient, type Event } from "@aws-sdk/client-gamelift";
-import { gamelift, type RunningServer } from "../helpers/server.js";
+import { DeleteFleetCommand, type Event } from "@aws-sdk/client-gamelift";
 import { STAGES } from "../../src/fleets/scenarios.js";
-import {
-  adminGet,
-  advance,
-  allEvents,
-  CREATION,
-  chronological,
-  ec2Fleet,
-  fleetStatus,
-  LAUNCH_PATH,
-  manualServer,
-  readyBuild,
-} from "./helpers.js";
+import { adminGet, advance, allEvents, CREATION, chronological, ec2Fleet, fleetStatus, LAUNCH_PATH, manualFixture } from "./helpers.js";
 
 const upTo = (code: string) => CREATION.slice(0, CREATION.indexOf(code) + 1);
 const fails = (after: string, code: string) => [...upTo(after), code, "FLEET_STATE_ERROR"];
@@ -57,38 +45,29 @@ const WITH_LOG = new Set([
 ]);
 
 describe("scenarios on the manual clock", () => {
-  let server: RunningServer;
-  let client: GameLiftClient;
-  let buildId: string;
+  const f = manualFixture();
   let listed: Record<string, { EventCodes: string[]; FinalStatus: string }>;
 
   before(async () => {
-    server = await manualServer();
-    client = gamelift(server.endpoint);
-    buildId = await readyBuild(client);
-    const { body } = await adminGet(server.endpoint, "/_liftlog/scenarios");
+    const { body } = await adminGet(f.server.endpoint, "/_liftlog/scenarios");
     listed = Object.fromEntries((body.Scenarios as { Name: string; EventCodes: string[]; FinalStatus: string }[]).map((s) => [s.Name, s]));
-  });
-  after(async () => {
-    client?.destroy();
-    await server?.dispose();
   });
 
   /** Creates the fleet, lets `seconds` pass, returns its log oldest first (and deletes cycling fleets' future). */
   async function live(scenario: string | undefined, seconds: number, extra = {}) {
-    const created = await ec2Fleet(client, buildId, scenario, extra);
+    const created = await ec2Fleet(f.client, f.buildId, scenario, extra);
     const fleetId = created.FleetAttributes!.FleetId!;
     const t0 = created.FleetAttributes!.CreationTime!.getTime();
-    await advance(server.endpoint, seconds);
-    const events = chronological(await allEvents(client, fleetId));
-    const status = await fleetStatus(client, fleetId);
+    await advance(f.server.endpoint, seconds);
+    const events = chronological(await allEvents(f.client, fleetId));
+    const status = await fleetStatus(f.client, fleetId);
     return { fleetId, t0, events, status, created };
   }
 
   const codes = (events: Event[]) => events.map((e) => e.EventCode);
 
   it("success: the documented EC2 sequence at the stage lengths, Status in step, one message per state", async () => {
-    const created = await ec2Fleet(client, buildId);
+    const created = await ec2Fleet(f.client, f.buildId);
     const fleetId = created.FleetAttributes!.FleetId!;
     assert.equal(created.FleetAttributes!.Status, "NEW");
     assert.deepEqual(created.LocationStates, [{ Location: "us-west-2", Status: "NEW" }]);
@@ -96,15 +75,15 @@ describe("scenarios on the manual clock", () => {
     // Walk the clock stage by stage: after each, exactly the events due so far, and the status they set.
     let expectedStatus = "NEW";
     for (let i = 1; i < OFFSETS.length; i++) {
-      await advance(server.endpoint, OFFSETS[i]! - OFFSETS[i - 1]! - 1);
-      assert.equal((await allEvents(client, fleetId)).length, i, `one second before event ${i}`);
-      await advance(server.endpoint, 1);
-      const events = chronological(await allEvents(client, fleetId));
+      await advance(f.server.endpoint, OFFSETS[i]! - OFFSETS[i - 1]! - 1);
+      assert.equal((await allEvents(f.client, fleetId)).length, i, `one second before event ${i}`);
+      await advance(f.server.endpoint, 1);
+      const events = chronological(await allEvents(f.client, fleetId));
       assert.deepEqual(codes(events), CREATION.slice(0, i + 1));
       if (CREATION[i]!.startsWith("FLEET_STATE_")) expectedStatus = CREATION[i]!.slice("FLEET_STATE_".length);
-      assert.equal(await fleetStatus(client, fleetId), expectedStatus, `status after ${CREATION[i]}`);
+      assert.equal(await fleetStatus(f.client, fleetId), expectedStatus, `status after ${CREATION[i]}`);
     }
-    const events = chronological(await allEvents(client, fleetId));
+    const events = chronological(await allEvents(f.client, fleetId));
     assert.deepEqual(
       events.map((e) => e.EventTime!.getTime() - t0),
       OFFSETS.map((s) => s * 1000),
@@ -118,9 +97,9 @@ describe("scenarios on the manual clock", () => {
     }
     assert.deepEqual(codes(events), listed.success!.EventCodes);
     // Nothing more happens to a healthy ACTIVE fleet.
-    await advance(server.endpoint, 86_400);
-    assert.equal((await allEvents(client, fleetId)).length, CREATION.length);
-    await client.send(new DeleteFleetCommand({ FleetId: fleetId }));
+    await advance(f.server.endpoint, 86_400);
+    assert.equal((await allEvents(f.client, fleetId)).length, CREATION.length);
+    await f.client.send(new DeleteFleetCommand({ FleetId: fleetId }));
   });
 
   for (const [scenario, expected] of Object.entries(FAILURES)) {
@@ -144,8 +123,8 @@ describe("scenarios on the manual clock", () => {
       assert.ok(log.includes(fleetId), `the log names the fleet:\n${log}`);
       if (scenario === "launch-path-not-found") assert.match(log, new RegExp(`Launch path ${LAUNCH_PATH} .*NOT FOUND`));
       // An ERROR fleet stays as it is.
-      await advance(server.endpoint, 3600);
-      assert.equal((await allEvents(client, fleetId)).length, expected.length);
+      await advance(f.server.endpoint, 3600);
+      assert.equal((await allEvents(f.client, fleetId)).length, expected.length);
     });
   }
 
@@ -166,7 +145,7 @@ describe("scenarios on the manual clock", () => {
       events[8]!.Message!,
       new RegExp(`fleet ${fleetId} .*VPC vpc-0abc of account 111122223333 failed: the VPCs have overlapping CIDR blocks`),
     );
-    await client.send(new DeleteFleetCommand({ FleetId: fleetId }));
+    await f.client.send(new DeleteFleetCommand({ FleetId: fleetId }));
   });
 
   it("crash-loop: one SERVER_PROCESS_CRASHED event counts to 101, the 102nd crash starts a new event", async () => {
@@ -183,7 +162,7 @@ describe("scenarios on the manual clock", () => {
     assert.ok(first!.Message!.includes(fleetId) && first!.Message!.includes(LAUNCH_PATH));
     assert.ok(first!.PreSignedLogUrl, "a process failure carries the process log");
     assert.deepEqual(listed["crash-loop"]!.EventCodes, CREATION);
-    await client.send(new DeleteFleetCommand({ FleetId: fleetId }));
+    await f.client.send(new DeleteFleetCommand({ FleetId: fleetId }));
   });
 
   it("unhealthy-processes: three unhealthy terminations (one event, Count 3), then the instance is replaced", async () => {
@@ -201,7 +180,7 @@ describe("scenarios on the manual clock", () => {
     );
     assert.equal(runtime[1]!.ResourceId, runtime[0]!.ResourceId, "the replaced instance is the unhealthy one");
     assert.notEqual(runtime[2]!.ResourceId, runtime[0]!.ResourceId, "the next failure is on the replacement");
-    await client.send(new DeleteFleetCommand({ FleetId: fleetId }));
+    await f.client.send(new DeleteFleetCommand({ FleetId: fleetId }));
   });
 
   it("spot-interruptions: a Spot fleet gets INSTANCE_RECYCLED then INSTANCE_INTERRUPTED, each on the instance of the day", async () => {
@@ -211,11 +190,11 @@ describe("scenarios on the manual clock", () => {
     assert.equal(recycled!.EventTime!.getTime(), t0 + (CREATION_SECONDS + 600) * 1000);
     assert.equal(interrupted!.EventTime!.getTime(), t0 + (CREATION_SECONDS + 900) * 1000);
     assert.notEqual(recycled!.ResourceId, interrupted!.ResourceId, "the recycled instance was replaced before the interruption");
-    await client.send(new DeleteFleetCommand({ FleetId: fleetId }));
+    await f.client.send(new DeleteFleetCommand({ FleetId: fleetId }));
   });
 
   it("rejects an unknown scenario, and one the fleet does not qualify for, naming the valid values", async () => {
-    await assert.rejects(ec2Fleet(client, buildId, "no-such-scenario"), (err: Error) => {
+    await assert.rejects(ec2Fleet(f.client, f.buildId, "no-such-scenario"), (err: Error) => {
       assert.equal(err.name, "InvalidRequestException");
       assert.match(
         err.message,
@@ -224,9 +203,9 @@ describe("scenarios on the manual clock", () => {
       assert.match(err.message, /launch-path-not-found/);
       return true;
     });
-    await assert.rejects(ec2Fleet(client, buildId, "container-crash"), /applies to CONTAINER fleets, not EC2/);
-    await assert.rejects(ec2Fleet(client, buildId, "spot-interruptions"), /needs a Spot fleet: set FleetType SPOT/);
-    await assert.rejects(ec2Fleet(client, buildId, "vpc-peering-failed"), /needs a VPC peering/);
+    await assert.rejects(ec2Fleet(f.client, f.buildId, "container-crash"), /applies to CONTAINER fleets, not EC2/);
+    await assert.rejects(ec2Fleet(f.client, f.buildId, "spot-interruptions"), /needs a Spot fleet: set FleetType SPOT/);
+    await assert.rejects(ec2Fleet(f.client, f.buildId, "vpc-peering-failed"), /needs a VPC peering/);
   });
 
   it("lists every scenario with its description", async () => {

@@ -29,6 +29,7 @@ const crash = (fleetId: string, at: number, message = "crashed"): NewEvent => ({
   message,
   eventTimeMs: at,
   log: `log at ${at}`,
+  coalesce: true,
 });
 
 async function pgSkip(): Promise<string | undefined> {
@@ -149,9 +150,10 @@ for (const engine of engines) {
           [50_000, 2],
         ],
       );
-      // Without the option, repeats are rows of their own (the admin ingest path).
+      // Without the option, repeats are rows of their own (the admin ingest path); so are events not marked to coalesce.
       await store.appendEvents(scope, [crash(f.fleetId, 50_000)]);
-      assert.equal((await store.queryEvents(scope, { fleetId: f.fleetId, limit: 10 })).length, 6);
+      await store.appendEvents(scope, [{ ...crash(f.fleetId, 50_000), coalesce: false }], [], { coalesceWithinMs: WINDOW });
+      assert.equal((await store.queryEvents(scope, { fleetId: f.fleetId, limit: 10 })).length, 7);
     });
 
     it("claims due fleets once per owner until released or the lease runs out", async () => {

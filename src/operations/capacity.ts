@@ -1,0 +1,109 @@
+/**
+ * Capacity: UpdateFleetCapacity (emits FLEET_SCALING_EVENT naming the new and old desired, minimum
+ * and maximum) and DescribeFleetCapacity (home Region counts; new instances are PENDING for the
+ * length of the "scaling" stage, replaced ones for "replacing").
+ */
+import type {
+  DescribeFleetCapacityInput,
+  DescribeFleetCapacityOutput,
+  FleetCapacity,
+  UpdateFleetCapacityInput,
+  UpdateFleetCapacityOutput,
+} from "@aws-sdk/client-gamelift";
+import { setCapacity } from "../fleets/machine.js";
+import { scalingMessage } from "../fleets/messages.js";
+import type { FleetState } from "../fleets/state.js";
+import { invalidFleetStatus, invalidRequest, notFound } from "../protocol/errors.js";
+import type { FleetRecord } from "../store/types.js";
+import type { RequestContext, Services } from "./context.js";
+import { findFleet, requireLiveState } from "./fleet-lookup.js";
+import { fleetPage, liveForChange } from "./fleets.js";
+
+/** Game server container groups per instance, when the container fleet does not say. */
+const DEFAULT_GROUPS_PER_INSTANCE = 1;
+
+export async function updateFleetCapacity(
+  services: Services,
+  ctx: RequestContext,
+  input: UpdateFleetCapacityInput,
+): Promise<UpdateFleetCapacityOutput> {
+  const { fleet } = await requireLiveState(services.store, ctx.scope, input.FleetId!);
+  if (fleet.state?.kind === "ANYWHERE") {
+    throw invalidRequest(
+      `Fleet ${fleet.fleetId} is an ANYWHERE fleet; capacity applies to EC2 and container fleets (you run the computes).`,
+    );
+  }
+  const location = input.Location ?? ctx.scope.region;
+  await services.lifecycle.change(ctx.scope, fleet.fleetId, (t) => {
+    liveForChange(t, "UpdateFleetCapacity");
+    const was = t.state.capacity[location];
+    if (!was) throw notFound(`Fleet ${t.id} has no location ${location}.`);
+    const status = location === t.home ? t.fleet.status : t.state.locations[location];
+    if (status !== "ACTIVE") {
+      throw invalidFleetStatus(`Fleet ${t.id} is ${status} in ${location}; capacity can be changed once it is ACTIVE there.`);
+    }
+    const next = { desired: input.DesiredInstances ?? was.desired, min: input.MinSize ?? was.min, max: input.MaxSize ?? was.max };
+    if (next.min > next.max) throw invalidRequest(`MinSize (${next.min}) must not be greater than MaxSize (${next.max}).`);
+    if (next.desired < next.min || next.desired > next.max) {
+      throw invalidRequest(`DesiredInstances (${next.desired}) must be between MinSize (${next.min}) and MaxSize (${next.max}).`);
+    }
+    const before = { ...was };
+    setCapacity(t, location, next);
+    t.emit("FLEET_SCALING_EVENT", scalingMessage(t.id, location, before, t.state.capacity[location]!));
+  });
+  return {
+    FleetId: fleet.fleetId,
+    FleetArn: fleet.fleetArn,
+    Location: location,
+    ...(input.ManagedCapacityConfiguration ? { ManagedCapacityConfiguration: input.ManagedCapacityConfiguration } : {}),
+  };
+}
+
+/** The home Region's capacity of a managed (EC2 or container) fleet. */
+export function fleetCapacity(fleet: FleetRecord): FleetCapacity {
+  const state = fleet.state as unknown as FleetState;
+  const c = state.capacity[fleet.region] ?? { desired: 0, min: 0, max: 0, active: 0, pending: 0 };
+  const capacity: FleetCapacity = {
+    FleetId: fleet.fleetId,
+    FleetArn: fleet.fleetArn,
+    InstanceType: fleet.attributes.InstanceType as FleetCapacity["InstanceType"],
+    Location: fleet.region,
+    // No game sessions are simulated, so every ACTIVE instance is IDLE.
+    InstanceCounts: {
+      DESIRED: c.desired,
+      MINIMUM: c.min,
+      MAXIMUM: c.max,
+      PENDING: c.pending,
+      ACTIVE: c.active,
+      IDLE: c.active,
+      TERMINATING: 0,
+    },
+  };
+  if (state.kind === "CONTAINER") {
+    const per = (fleet.attributes.GameServerContainerGroupsPerInstance as number | undefined) ?? DEFAULT_GROUPS_PER_INSTANCE;
+    const groups = fleet.attributes.GameServerContainerGroupDefinitionName ? per : 0;
+    capacity.GameServerContainerGroupCounts = {
+      PENDING: c.pending * groups,
+      ACTIVE: c.active * groups,
+      IDLE: c.active * groups,
+      TERMINATING: 0,
+    };
+  }
+  return capacity;
+}
+
+/** Fleets with capacity: managed ones liftlog simulates (Anywhere and external fleets have none here). */
+const hasCapacity = (f: FleetRecord | undefined): f is FleetRecord => !!f && !f.deleted && !!f.state && f.state.kind !== "ANYWHERE";
+
+export async function describeFleetCapacity(
+  services: Services,
+  ctx: RequestContext,
+  input: DescribeFleetCapacityInput,
+): Promise<DescribeFleetCapacityOutput> {
+  if (input.FleetIds) {
+    const found = await Promise.all(input.FleetIds.map((id) => findFleet(services.store, ctx.scope, id)));
+    return { FleetCapacity: found.filter(hasCapacity).map(fleetCapacity) };
+  }
+  const { items, nextToken } = await fleetPage(services, ctx, "DescribeFleetCapacity", input, hasCapacity);
+  return { FleetCapacity: items.map(fleetCapacity), ...(nextToken ? { NextToken: nextToken } : {}) };
+}

@@ -1,0 +1,454 @@
+/**
+ * Containers: container group definitions (Create/Describe/DeleteContainerGroupDefinition) and
+ * container fleets (Create/Describe/List/Update/DeleteContainerFleet).
+ *
+ * liftlog copies no images: a definition is READY at once, with an image digest derived from its
+ * URI. A container fleet goes PENDING, CREATING, CREATED and, with a game server container group,
+ * ACTIVATING and ACTIVE; an update that needs a deployment (container groups, groups per instance,
+ * ports, inbound permissions, logging) moves an ACTIVE fleet to UPDATING and back to ACTIVE after
+ * the "updating" stage, each with its FLEET_STATE_* event.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type {
+  ContainerFleet,
+  ContainerGroupDefinition,
+  CreateContainerFleetInput,
+  CreateContainerFleetOutput,
+  CreateContainerGroupDefinitionInput,
+  CreateContainerGroupDefinitionOutput,
+  DeleteContainerFleetInput,
+  DeleteContainerGroupDefinitionInput,
+  DescribeContainerFleetInput,
+  DescribeContainerFleetOutput,
+  DescribeContainerGroupDefinitionInput,
+  DescribeContainerGroupDefinitionOutput,
+  IpPermission,
+  ListContainerFleetsInput,
+  ListContainerFleetsOutput,
+  UpdateContainerFleetInput,
+  UpdateContainerFleetOutput,
+} from "@aws-sdk/client-gamelift";
+import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
+import { beginDeletion } from "../fleets/machine.js";
+import { protectionMessage, stateMessage } from "../fleets/messages.js";
+import { chooseScenario, CONTAINER_PATH, SCENARIO_TAG } from "../fleets/scenarios.js";
+import { newState, type Transition } from "../fleets/state.js";
+import { conflict, invalidRequest, notFound, ServiceError } from "../protocol/errors.js";
+import type { FleetRecord, Scope, Store } from "../store/types.js";
+import type { RequestContext, Services } from "./context.js";
+import { findFleet } from "./fleet-lookup.js";
+import { fleetPage, liveForChange } from "./fleets.js";
+import { checkRemoteLocations, locationStates } from "./locations.js";
+import { checkTags } from "./tags.js";
+
+export const CONTAINER_GROUP_DEFINITION = "containergroupdefinition";
+
+const notReady = (message: string) => new ServiceError("NotReadyException", message);
+
+interface StoredDefinition extends Omit<ContainerGroupDefinition, "CreationTime"> {
+  CreationTimeMs: number;
+  Tags?: unknown[];
+}
+
+const toDefinition = ({ CreationTimeMs, Tags: _tags, ...d }: StoredDefinition): ContainerGroupDefinition => ({
+  ...d,
+  CreationTime: new Date(CreationTimeMs),
+});
+
+const digest = (imageUri: string) => `sha256:${createHash("sha256").update(imageUri).digest("hex")}`;
+
+/** A definition by name or ARN (an ARN may end in :<version>); liftlog keeps version 1 of each. */
+async function findDefinition(store: Store, scope: Scope, nameOrArn: string, version?: number): Promise<StoredDefinition | undefined> {
+  const ref = parseRef(nameOrArn);
+  if (!inScope(ref, scope)) return undefined;
+  const [name, arnVersion] = ref.id.split(":");
+  const wanted = version ?? (arnVersion !== undefined ? Number(arnVersion) : undefined);
+  const found = (await store.getResource(scope, CONTAINER_GROUP_DEFINITION, name!))?.body as unknown as StoredDefinition | undefined;
+  return found && (wanted === undefined || wanted === found.VersionNumber) ? found : undefined;
+}
+
+async function requireDefinition(store: Store, scope: Scope, nameOrArn: string, version?: number): Promise<StoredDefinition> {
+  const found = await findDefinition(store, scope, nameOrArn, version);
+  if (!found) {
+    throw notFound(
+      `Container group definition ${nameOrArn}${version !== undefined ? ` version ${version}` : ""} not found in account ${scope.accountId}, region ${scope.region}.`,
+    );
+  }
+  return found;
+}
+
+export async function createContainerGroupDefinition(
+  services: Services,
+  ctx: RequestContext,
+  input: CreateContainerGroupDefinitionInput,
+): Promise<CreateContainerGroupDefinitionOutput> {
+  const type = input.ContainerGroupType ?? "GAME_SERVER";
+  if (type === "GAME_SERVER" && !input.GameServerContainerDefinition) {
+    throw invalidRequest("A GAME_SERVER container group definition needs a GameServerContainerDefinition.");
+  }
+  if (type === "PER_INSTANCE" && input.GameServerContainerDefinition) {
+    throw invalidRequest(
+      "A PER_INSTANCE container group definition has no GameServerContainerDefinition; give SupportContainerDefinitions.",
+    );
+  }
+  if (type === "PER_INSTANCE" && !input.SupportContainerDefinitions?.length) {
+    throw invalidRequest("A PER_INSTANCE container group definition needs at least one SupportContainerDefinitions entry.");
+  }
+  checkTags(input.Tags ?? []);
+  const name = input.Name!;
+  if (await services.store.getResource(ctx.scope, CONTAINER_GROUP_DEFINITION, name)) {
+    throw conflict(`Container group definition ${name} already exists.`);
+  }
+  const game = input.GameServerContainerDefinition;
+  const definition: StoredDefinition = {
+    ContainerGroupDefinitionArn: `${resourceArn(ctx.scope, CONTAINER_GROUP_DEFINITION, name)}:1`,
+    CreationTimeMs: services.clock.now(),
+    OperatingSystem: input.OperatingSystem,
+    Name: name,
+    ContainerGroupType: type,
+    TotalMemoryLimitMebibytes: input.TotalMemoryLimitMebibytes,
+    TotalVcpuLimit: input.TotalVcpuLimit,
+    ...(game ? { GameServerContainerDefinition: { ...game, ResolvedImageDigest: digest(game.ImageUri!) } } : {}),
+    ...(input.SupportContainerDefinitions
+      ? { SupportContainerDefinitions: input.SupportContainerDefinitions.map((c) => ({ ...c, ResolvedImageDigest: digest(c.ImageUri!) })) }
+      : {}),
+    VersionNumber: 1,
+    ...(input.VersionDescription ? { VersionDescription: input.VersionDescription } : {}),
+    Status: "READY",
+    ...(input.Tags?.length ? { Tags: input.Tags } : {}),
+  };
+  await services.store.putResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: name, body: JSON.parse(JSON.stringify(definition)) });
+  return { ContainerGroupDefinition: toDefinition(definition) };
+}
+
+export async function describeContainerGroupDefinition(
+  services: Services,
+  ctx: RequestContext,
+  input: DescribeContainerGroupDefinitionInput,
+): Promise<DescribeContainerGroupDefinitionOutput> {
+  return { ContainerGroupDefinition: toDefinition(await requireDefinition(services.store, ctx.scope, input.Name!, input.VersionNumber)) };
+}
+
+/** The live container fleets that use a definition. */
+async function fleetsUsing(services: Services, ctx: RequestContext, name: string): Promise<string[]> {
+  const users: string[] = [];
+  for (let after: string | undefined; ; ) {
+    const batch = await services.store.listFleets(ctx.scope, { afterFleetId: after, limit: 500 });
+    for (const f of batch) if (usesDefinition(f, name)) users.push(f.fleetId);
+    if (batch.length < 500) return users;
+    after = batch[batch.length - 1]!.fleetId;
+  }
+}
+
+const usesDefinition = (f: FleetRecord, name: string) =>
+  f.attributes.GameServerContainerGroupDefinitionName === name || f.attributes.PerInstanceContainerGroupDefinitionName === name;
+
+export async function deleteContainerGroupDefinition(
+  services: Services,
+  ctx: RequestContext,
+  input: DeleteContainerGroupDefinitionInput,
+): Promise<Record<string, never>> {
+  if (input.VersionNumber !== undefined && input.VersionCountToRetain !== undefined) {
+    throw invalidRequest("Give VersionNumber (delete one version) or VersionCountToRetain (keep the newest ones), not both.");
+  }
+  const definition = await requireDefinition(services.store, ctx.scope, input.Name!, input.VersionNumber);
+  // With a single version, keeping one or more versions deletes nothing.
+  if (input.VersionCountToRetain !== undefined && input.VersionCountToRetain >= 1) return {};
+  const users = await fleetsUsing(services, ctx, definition.Name!);
+  if (users.length > 0) {
+    throw invalidRequest(
+      `Container group definition ${definition.Name} is in use by fleet ${users.join(", ")}; delete or update those fleets first.`,
+    );
+  }
+  await services.store.deleteResource(ctx.scope, CONTAINER_GROUP_DEFINITION, definition.Name!);
+  return {};
+}
+
+/** vCPUs of an instance size (large = 2, xlarge = 4, 8xlarge = 32), for how many game server groups fit. */
+function vcpus(instanceType: string): number {
+  const size = instanceType.split(".")[1] ?? "large";
+  if (size === "medium") return 1;
+  if (size === "large") return 2;
+  const n = Number(size.replace("xlarge", "") || "1");
+  return 4 * (Number.isFinite(n) && n > 0 ? n : 1);
+}
+
+/** A definition a fleet may use: it exists, is READY and is of the container group type the fleet slot wants. */
+async function usableDefinition(services: Services, ctx: RequestContext, nameOrArn: string, type: "GAME_SERVER" | "PER_INSTANCE") {
+  const definition = await requireDefinition(services.store, ctx.scope, nameOrArn);
+  if (definition.ContainerGroupType !== type) {
+    throw invalidRequest(
+      `Container group definition ${definition.Name} is ${definition.ContainerGroupType}; this setting needs a ${type} definition.`,
+    );
+  }
+  if (definition.Status !== "READY")
+    throw invalidRequest(`Container group definition ${definition.Name} is ${definition.Status}, not READY.`);
+  return definition;
+}
+
+/** Settings that name container group definitions, resolved to names and versioned ARNs. */
+async function definitionSettings(
+  services: Services,
+  ctx: RequestContext,
+  input: { GameServerContainerGroupDefinitionName?: string; PerInstanceContainerGroupDefinitionName?: string },
+): Promise<Record<string, unknown>> {
+  const settings: Record<string, unknown> = {};
+  if (input.GameServerContainerGroupDefinitionName) {
+    const d = await usableDefinition(services, ctx, input.GameServerContainerGroupDefinitionName, "GAME_SERVER");
+    Object.assign(settings, {
+      GameServerContainerGroupDefinitionName: d.Name,
+      GameServerContainerGroupDefinitionArn: d.ContainerGroupDefinitionArn,
+      TotalVcpuLimit: d.TotalVcpuLimit,
+    });
+  }
+  if (input.PerInstanceContainerGroupDefinitionName) {
+    const d = await usableDefinition(services, ctx, input.PerInstanceContainerGroupDefinitionName, "PER_INSTANCE");
+    Object.assign(settings, {
+      PerInstanceContainerGroupDefinitionName: d.Name,
+      PerInstanceContainerGroupDefinitionArn: d.ContainerGroupDefinitionArn,
+    });
+  }
+  return settings;
+}
+
+function maximumGroups(instanceType: string, vcpuPerGroup: number | undefined): number {
+  return Math.max(1, Math.min(5000, Math.floor(vcpus(instanceType) / (vcpuPerGroup ?? 1))));
+}
+
+/** ContainerFleet as the API returns it, from the stored record. */
+export function containerFleet(fleet: FleetRecord): ContainerFleet {
+  const a = fleet.attributes;
+  const states = locationStates(fleet, { withHome: true });
+  return {
+    FleetId: fleet.fleetId,
+    FleetArn: fleet.fleetArn,
+    FleetRoleArn: a.FleetRoleArn as string,
+    GameServerContainerGroupDefinitionName: a.GameServerContainerGroupDefinitionName as string | undefined,
+    GameServerContainerGroupDefinitionArn: a.GameServerContainerGroupDefinitionArn as string | undefined,
+    PerInstanceContainerGroupDefinitionName: a.PerInstanceContainerGroupDefinitionName as string | undefined,
+    PerInstanceContainerGroupDefinitionArn: a.PerInstanceContainerGroupDefinitionArn as string | undefined,
+    InstanceConnectionPortRange: a.InstanceConnectionPortRange as ContainerFleet["InstanceConnectionPortRange"],
+    InstanceInboundPermissions: a.InstanceInboundPermissions as IpPermission[] | undefined,
+    GameServerContainerGroupsPerInstance: a.GameServerContainerGroupsPerInstance as number | undefined,
+    MaximumGameServerContainerGroupsPerInstance: a.MaximumGameServerContainerGroupsPerInstance as number | undefined,
+    InstanceType: a.InstanceType as string,
+    BillingType: a.BillingType as ContainerFleet["BillingType"],
+    Description: a.Description as string | undefined,
+    CreationTime: new Date(fleet.creationTimeMs),
+    MetricGroups: a.MetricGroups as string[],
+    NewGameSessionProtectionPolicy: a.NewGameSessionProtectionPolicy as ContainerFleet["NewGameSessionProtectionPolicy"],
+    GameSessionCreationLimitPolicy: a.GameSessionCreationLimitPolicy as ContainerFleet["GameSessionCreationLimitPolicy"],
+    Status: fleet.status as ContainerFleet["Status"],
+    DeploymentDetails: { LatestDeploymentId: a.LatestDeploymentId as string },
+    LogConfiguration: a.LogConfiguration as ContainerFleet["LogConfiguration"],
+    LocationAttributes: states.map((s) => ({ Location: s.Location, Status: s.Status as never })),
+    PlayerGatewayMode: a.PlayerGatewayMode as ContainerFleet["PlayerGatewayMode"],
+  };
+}
+
+const newDeploymentId = () => `depl-${randomUUID()}`;
+
+export async function createContainerFleet(
+  services: Services,
+  ctx: RequestContext,
+  input: CreateContainerFleetInput,
+): Promise<CreateContainerFleetOutput> {
+  const scenario = chooseScenario(input.Tags?.find((t) => t.Key === SCENARIO_TAG)?.Value, "CONTAINER");
+  checkTags(input.Tags ?? []);
+  const remote = checkRemoteLocations(
+    ctx.scope.region,
+    (input.Locations ?? []).map((l) => l.Location!),
+  );
+  const definitions = await definitionSettings(services, ctx, input);
+  const instanceType = input.InstanceType ?? "c5.large";
+  const maximum = maximumGroups(instanceType, definitions.TotalVcpuLimit as number | undefined);
+  if (input.GameServerContainerGroupsPerInstance !== undefined && input.GameServerContainerGroupsPerInstance > maximum) {
+    throw invalidRequest(
+      `GameServerContainerGroupsPerInstance (${input.GameServerContainerGroupsPerInstance}) exceeds the ${maximum} that fit on a ${instanceType} instance.`,
+    );
+  }
+  const { TotalVcpuLimit: _vcpu, ...named } = definitions;
+  const state = newState("CONTAINER", scenario.name, ctx.scope.region);
+  state.activates = !!input.GameServerContainerGroupDefinitionName;
+  const attributes = {
+    FleetRoleArn: input.FleetRoleArn,
+    ...named,
+    InstanceConnectionPortRange: input.InstanceConnectionPortRange ?? { FromPort: 4192, ToPort: 4192 + 100 },
+    InstanceInboundPermissions: input.InstanceInboundPermissions,
+    ...(input.GameServerContainerGroupDefinitionName
+      ? {
+          GameServerContainerGroupsPerInstance: input.GameServerContainerGroupsPerInstance ?? maximum,
+          MaximumGameServerContainerGroupsPerInstance: maximum,
+        }
+      : {}),
+    InstanceType: instanceType,
+    BillingType: input.BillingType ?? "ON_DEMAND",
+    Description: input.Description,
+    MetricGroups: input.MetricGroups ?? ["default"],
+    NewGameSessionProtectionPolicy: input.NewGameSessionProtectionPolicy ?? "NoProtection",
+    GameSessionCreationLimitPolicy: input.GameSessionCreationLimitPolicy,
+    LatestDeploymentId: newDeploymentId(),
+    LogConfiguration: input.LogConfiguration ?? { LogDestination: "CLOUDWATCH" },
+    PlayerGatewayMode: input.PlayerGatewayMode,
+    OperatingSystem: "AMAZON_LINUX_2023",
+    ...(input.Tags?.length ? { Tags: input.Tags } : {}),
+  };
+  const { fleet } = await services.lifecycle.create(ctx.scope, {
+    name: input.Description ?? "container-fleet",
+    kind: "simulated",
+    attributes: JSON.parse(JSON.stringify(attributes)),
+    state,
+    remoteLocations: remote,
+  });
+  return { ContainerFleet: containerFleet(fleet) };
+}
+
+/** A container fleet of the caller's (NotFoundException for any other fleet). */
+async function requireContainerFleet(services: Services, ctx: RequestContext, idOrArn: string): Promise<FleetRecord> {
+  const fleet = await findFleet(services.store, ctx.scope, idOrArn);
+  if (!fleet || fleet.deleted || fleet.state?.kind !== "CONTAINER") {
+    throw notFound(`Container fleet ${idOrArn} not found in account ${ctx.scope.accountId}, region ${ctx.scope.region}.`);
+  }
+  return fleet;
+}
+
+export async function describeContainerFleet(
+  services: Services,
+  ctx: RequestContext,
+  input: DescribeContainerFleetInput,
+): Promise<DescribeContainerFleetOutput> {
+  return { ContainerFleet: containerFleet(await requireContainerFleet(services, ctx, input.FleetId!)) };
+}
+
+export async function listContainerFleets(
+  services: Services,
+  ctx: RequestContext,
+  input: ListContainerFleetsInput,
+): Promise<ListContainerFleetsOutput> {
+  const name = input.ContainerGroupDefinitionName && parseRef(input.ContainerGroupDefinitionName).id.split(":")[0];
+  const { items, nextToken } = await fleetPage(
+    services,
+    ctx,
+    "ListContainerFleets",
+    input,
+    (f) => f.state?.kind === "CONTAINER" && (!name || usesDefinition(f, name)),
+    [name ?? null],
+  );
+  return { ContainerFleets: items.map(containerFleet), ...(nextToken ? { NextToken: nextToken } : {}) };
+}
+
+/** Fleet settings whose change replaces the fleet's instances in a deployment. */
+const DEPLOYED = [
+  "GameServerContainerGroupDefinitionName",
+  "PerInstanceContainerGroupDefinitionName",
+  "GameServerContainerGroupsPerInstance",
+  "InstanceInboundPermissionAuthorizations",
+  "InstanceInboundPermissionRevocations",
+  "InstanceConnectionPortRange",
+  "LogConfiguration",
+  "RemoveAttributes",
+] as const;
+
+const samePermission = (a: IpPermission, b: IpPermission) =>
+  a.FromPort === b.FromPort && a.ToPort === b.ToPort && a.IpRange === b.IpRange && a.Protocol === b.Protocol;
+
+export async function updateContainerFleet(
+  services: Services,
+  ctx: RequestContext,
+  input: UpdateContainerFleetInput,
+): Promise<UpdateContainerFleetOutput> {
+  const found = await requireContainerFleet(services, ctx, input.FleetId!);
+  const definitions = await definitionSettings(services, ctx, input);
+  const deploys = DEPLOYED.some((k) => input[k] !== undefined);
+  const { fleet } = await services.lifecycle.change(ctx.scope, found.fleetId, (t) => {
+    liveForChange(t, "UpdateContainerFleet");
+    if (deploys && !["ACTIVE", "CREATED", "UPDATING"].includes(t.fleet.status)) {
+      throw notReady(`Container fleet ${t.id} is ${t.fleet.status}; it can be updated once it is CREATED or ACTIVE.`);
+    }
+    applySettings(t, input, definitions);
+    if (deploys) deploy(t);
+  });
+  return { ContainerFleet: containerFleet(fleet) };
+}
+
+function applySettings(t: Transition, input: UpdateContainerFleetInput, definitions: Record<string, unknown>): void {
+  const a = t.fleet.attributes;
+  const { TotalVcpuLimit: vcpu, ...named } = definitions;
+  Object.assign(a, named);
+  if (input.RemoveAttributes?.includes("PER_INSTANCE_CONTAINER_GROUP_DEFINITION")) {
+    delete a.PerInstanceContainerGroupDefinitionName;
+    delete a.PerInstanceContainerGroupDefinitionArn;
+  }
+  if (named.GameServerContainerGroupDefinitionName) {
+    const maximum = maximumGroups(a.InstanceType as string, vcpu as number);
+    a.MaximumGameServerContainerGroupsPerInstance = maximum;
+    a.GameServerContainerGroupsPerInstance = Math.min((a.GameServerContainerGroupsPerInstance as number | undefined) ?? maximum, maximum);
+  }
+  if (input.GameServerContainerGroupsPerInstance !== undefined) {
+    const maximum = a.MaximumGameServerContainerGroupsPerInstance as number | undefined;
+    if (maximum === undefined) throw invalidRequest(`Container fleet ${t.id} has no game server container group to run several of.`);
+    if (input.GameServerContainerGroupsPerInstance > maximum) {
+      throw invalidRequest(
+        `GameServerContainerGroupsPerInstance (${input.GameServerContainerGroupsPerInstance}) exceeds the ${maximum} that fit on a ${String(a.InstanceType)} instance.`,
+      );
+    }
+    a.GameServerContainerGroupsPerInstance = input.GameServerContainerGroupsPerInstance;
+  }
+  if (input.InstanceConnectionPortRange) a.InstanceConnectionPortRange = input.InstanceConnectionPortRange;
+  if (input.LogConfiguration) a.LogConfiguration = input.LogConfiguration;
+  if (input.InstanceInboundPermissionAuthorizations || input.InstanceInboundPermissionRevocations) {
+    const kept = ((a.InstanceInboundPermissions as IpPermission[] | undefined) ?? []).filter(
+      (p) => !(input.InstanceInboundPermissionRevocations ?? []).some((r) => samePermission(p, r)),
+    );
+    const added = (input.InstanceInboundPermissionAuthorizations ?? []).filter((p) => !kept.some((k) => samePermission(k, p)));
+    a.InstanceInboundPermissions = [...kept, ...added];
+  }
+  if (input.Description !== undefined) a.Description = input.Description;
+  if (input.MetricGroups !== undefined) a.MetricGroups = input.MetricGroups;
+  if (input.GameSessionCreationLimitPolicy !== undefined) a.GameSessionCreationLimitPolicy = input.GameSessionCreationLimitPolicy;
+  const from = (a.NewGameSessionProtectionPolicy as string | undefined) ?? "NoProtection";
+  if (input.NewGameSessionProtectionPolicy !== undefined && input.NewGameSessionProtectionPolicy !== from) {
+    a.NewGameSessionProtectionPolicy = input.NewGameSessionProtectionPolicy;
+    t.emit("FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED", protectionMessage(t.id, from, input.NewGameSessionProtectionPolicy));
+  }
+}
+
+/**
+ * A new deployment: an ACTIVE fleet goes UPDATING and back to ACTIVE (a deployment already under way
+ * is replaced); a CREATED fleet that now has a game server container group goes on to ACTIVATING.
+ */
+function deploy(t: Transition): void {
+  t.fleet.attributes.LatestDeploymentId = newDeploymentId();
+  const hasGameServer = !!t.fleet.attributes.GameServerContainerGroupDefinitionName;
+  if (t.fleet.status === "CREATED") {
+    if (!hasGameServer) return;
+    t.state.activates = true;
+    const activating = CONTAINER_PATH.findIndex((e) => e.status === "ACTIVATING");
+    t.schedule({ kind: "create", index: activating }, t.at + t.stage(CONTAINER_PATH[activating]!.after));
+    return;
+  }
+  t.cancel((s) => s.kind === "deploy");
+  if (t.fleet.status !== "UPDATING") {
+    t.setStatus("UPDATING");
+    t.emit("FLEET_STATE_UPDATING", stateMessage(t.id, "UPDATING"));
+  }
+  t.schedule({ kind: "deploy" }, t.at + t.stage("updating"));
+}
+
+export async function deleteContainerFleet(
+  services: Services,
+  ctx: RequestContext,
+  input: DeleteContainerFleetInput,
+): Promise<Record<string, never>> {
+  const found = await requireContainerFleet(services, ctx, input.FleetId!);
+  await services.lifecycle.change(ctx.scope, found.fleetId, (t) => {
+    liveForChange(t, "DeleteContainerFleet");
+    if (t.fleet.status !== "ACTIVE" && t.fleet.status !== "CREATED") {
+      throw invalidRequest(
+        `Container fleet ${t.id} is ${t.fleet.status}; it can be deleted once it is ACTIVE (or CREATED, without container groups).`,
+      );
+    }
+    beginDeletion(t);
+  });
+  return {};
+}

@@ -1,0 +1,114 @@
+/**
+ * Fault injection (admin API): POST /_liftlog/fleets/{FleetId}/faults
+ *   {"EventCode": "SERVER_PROCESS_CRASHED", "Repeat": 1, "ResourceId": "i-...", "Message": "..."}
+ * puts a runtime fault into a running simulated fleet, and the fleet reacts as the service would:
+ * a lost instance (INSTANCE_INTERRUPTED, INSTANCE_RECYCLED, INSTANCE_REPLACED_UNHEALTHY) is replaced
+ * (PENDING, then ACTIVE after the "replacing" stage); FLEET_EXPIRED ends the fleet's activity (status
+ * EXPIRED). Repeats coalesce into one event's Count like any repeated event.
+ */
+import { emitRuntime, expire, replaceInstance } from "../fleets/machine.js";
+import type { FleetKind } from "../fleets/scenarios.js";
+import { parseRef } from "../fleets/ids.js";
+import { satisfies, validationProblems } from "../model/validate.js";
+import { invalidRequest } from "../protocol/errors.js";
+import type { Services } from "./context.js";
+import { requireLiveState } from "./fleet-lookup.js";
+import { liveForChange } from "./fleets.js";
+import { scopeOf } from "./ingest.js";
+
+interface Fault {
+  kinds: readonly FleetKind[];
+  /** Only Spot capacity is interrupted or recycled. */
+  spot?: boolean;
+  reaction?: "replace-instance" | "expire";
+}
+
+const ALL: readonly FleetKind[] = ["EC2", "ANYWHERE", "CONTAINER"];
+const MANAGED: readonly FleetKind[] = ["EC2", "CONTAINER"];
+const CONTAINER: readonly FleetKind[] = ["CONTAINER"];
+
+export const FAULTS: Record<string, Fault> = {
+  SERVER_PROCESS_INVALID_PATH: { kinds: ALL },
+  SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT: { kinds: ALL },
+  SERVER_PROCESS_PROCESS_READY_TIMEOUT: { kinds: ALL },
+  SERVER_PROCESS_CRASHED: { kinds: ALL },
+  SERVER_PROCESS_TERMINATED_UNHEALTHY: { kinds: ALL },
+  SERVER_PROCESS_FORCE_TERMINATED: { kinds: ALL },
+  SERVER_PROCESS_PROCESS_EXIT_TIMEOUT: { kinds: ALL },
+  SERVER_PROCESS_SDK_INITIALIZATION_FAILED: { kinds: ALL },
+  SERVER_PROCESS_MISCONFIGURED_CONTAINER_PORT: { kinds: CONTAINER },
+  GAME_SESSION_ACTIVATION_TIMEOUT: { kinds: ALL },
+  INSTANCE_INTERRUPTED: { kinds: MANAGED, spot: true, reaction: "replace-instance" },
+  INSTANCE_RECYCLED: { kinds: MANAGED, spot: true, reaction: "replace-instance" },
+  INSTANCE_REPLACED_UNHEALTHY: { kinds: MANAGED, reaction: "replace-instance" },
+  GAME_SERVER_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER },
+  PER_INSTANCE_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER },
+  GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY: { kinds: CONTAINER },
+  COMPUTE_LOG_UPLOAD_FAILED: { kinds: ALL },
+  GENERIC_EVENT: { kinds: ALL },
+  FLEET_EXPIRED: { kinds: ALL, reaction: "expire" },
+};
+
+export const MAX_FAULT_REPEAT = 10_000;
+const FIELDS = ["EventCode", "Repeat", "ResourceId", "Message", "Region", "AccountId"];
+
+interface FaultRequest {
+  code: string;
+  repeat: number;
+  resourceId?: string;
+  message?: string;
+}
+
+function parseFault(body: unknown): FaultRequest {
+  const usage = `Body must be {"EventCode": "<one of ${Object.keys(FAULTS).join(", ")}>", "Repeat": 1, "ResourceId": "...", "Message": "..."} (Repeat, ResourceId and Message optional).`;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalidRequest(usage);
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).find((k) => !FIELDS.includes(k));
+  if (unknown) throw invalidRequest(`Unknown field '${unknown}'. ${usage}`);
+  if (typeof b.EventCode !== "string" || !FAULTS[b.EventCode]) {
+    throw invalidRequest(
+      `EventCode ${JSON.stringify(b.EventCode ?? null)} is not a runtime fault. Valid values: ${Object.keys(FAULTS).join(", ")}.`,
+    );
+  }
+  const repeat = b.Repeat ?? 1;
+  if (typeof repeat !== "number" || !Number.isInteger(repeat) || repeat < 1 || repeat > MAX_FAULT_REPEAT) {
+    throw invalidRequest(`Repeat must be an integer from 1 to ${MAX_FAULT_REPEAT}, got ${JSON.stringify(repeat)}.`);
+  }
+  for (const field of ["ResourceId", "Message"] as const) {
+    if (b[field] !== undefined && typeof b[field] !== "string") throw invalidRequest(`${field} must be a string.`);
+  }
+  // The model's Event shape bounds ResourceId and Message.
+  const problem = validationProblems({ ResourceId: b.ResourceId, Message: b.Message }, "Event")[0];
+  if (problem) throw invalidRequest(problem);
+  return { code: b.EventCode, repeat, resourceId: b.ResourceId as string | undefined, message: b.Message as string | undefined };
+}
+
+export async function injectFault(services: Services, fleetRef: string, body: unknown): Promise<{ EventIds: string[] }> {
+  if (!satisfies(fleetRef, "FleetIdOrArn")) throw invalidRequest(`${JSON.stringify(fleetRef)} is not a fleet ID (fleet-...) or fleet ARN.`);
+  const fault = parseFault(body);
+  const b = body as Record<string, unknown>;
+  const arnScope = parseRef(fleetRef).arnScope;
+  const scope = scopeOf(services, "", b.Region ?? arnScope?.region, b.AccountId ?? arnScope?.accountId);
+  const { fleet, state } = await requireLiveState(services.store, scope, fleetRef);
+  const spec = FAULTS[fault.code]!;
+  if (!spec.kinds.includes(state.kind)) {
+    throw invalidRequest(`${fault.code} applies to ${spec.kinds.join("/")} fleets; fleet ${fleet.fleetId} is ${state.kind}.`);
+  }
+  const billing = state.kind === "CONTAINER" ? fleet.attributes.BillingType : fleet.attributes.FleetType;
+  if (spec.spot && billing !== "SPOT")
+    throw invalidRequest(`${fault.code} happens to Spot instances; fleet ${fleet.fleetId} is ${String(billing ?? "ON_DEMAND")}.`);
+  const { events } = await services.lifecycle.change(scope, fleet.fleetId, (t) => {
+    liveForChange(t, "Fault injection");
+    const running = ["ACTIVE", "UPDATING"].includes(t.fleet.status);
+    if (spec.reaction === "expire" ? t.fleet.status === "EXPIRED" : !running) {
+      throw invalidRequest(`Fleet ${t.id} is ${t.fleet.status}; runtime faults apply to a running (ACTIVE) fleet.`);
+    }
+    if (spec.reaction === "expire") return expire(t);
+    for (let i = 0; i < fault.repeat; i++) {
+      const resource = fault.resourceId ?? t.firstInstance();
+      emitRuntime(t, fault.code, resource, fault.message);
+      if (spec.reaction === "replace-instance") replaceInstance(t, resource);
+    }
+  });
+  return { EventIds: [...new Set(events.map((e) => e.eventId))] };
+}
