@@ -174,7 +174,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: "spot-interruptions",
     description:
-      "A Spot fleet becomes ACTIVE; every 15 minutes one instance is flagged for recycling (INSTANCE_RECYCLED) and, 5 minutes later, one is interrupted (INSTANCE_INTERRUPTED); each is replaced.",
+      "A Spot fleet becomes ACTIVE; 10 minutes later, and every 15 minutes from then, one instance is flagged for recycling (INSTANCE_RECYCLED) and, 5 minutes after that, one is interrupted (INSTANCE_INTERRUPTED); each is replaced.",
     kinds: ["EC2"],
     requires: "spot",
     cycle: [

@@ -25,12 +25,12 @@ export async function requireLiveFleet(store: Store, scope: Scope, idOrArn: stri
   return fleet;
 }
 
-/** A live fleet that liftlog simulates (not one registered through the admin API), with its lifecycle state. */
+/** A live fleet that liftlog simulates (not one registered through the admin API or seeded), with its lifecycle state. */
 export async function requireLiveState(store: Store, scope: Scope, idOrArn: string): Promise<{ fleet: FleetRecord; state: FleetState }> {
   const fleet = await requireLiveFleet(store, scope, idOrArn);
   if (!fleet.state) {
     throw invalidRequest(
-      `Fleet ${fleet.fleetId} was registered through the admin API (an external fleet): its status follows the events ingested for it, and it has no capacity, locations or settings here.`,
+      `Fleet ${fleet.fleetId} has no lifecycle in liftlog (it was registered through the admin API, or seeded): its status follows the events recorded for it, and it has no capacity, locations or settings here.`,
     );
   }
   return { fleet, state: fleet.state as unknown as FleetState };

@@ -30,7 +30,8 @@ export class LogUrls {
     }
     const expected = Buffer.from(this.sign(scope, eventId, expires), "hex");
     if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) return { ok: false, reason: "signature" };
-    if (nowMs / 1000 > expires) return { ok: false, reason: "expired", expires };
+    // Whole seconds, as Expires is: a URL minted at 12:00:00.400 opens until 12:15:00.999.
+    if (Math.floor(nowMs / 1000) > expires) return { ok: false, reason: "expired", expires };
     return { ok: true };
   }
 }
