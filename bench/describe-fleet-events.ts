@@ -1,15 +1,18 @@
 /**
  * DescribeFleetEvents benchmark:
- *   npm run bench [-- --events N --requests N --depth N --db postgres://...]
+ *   npm run bench [-- --events N --requests N --depth N --ingest N --db postgres://...]
  *
- * Loads one fleet with --events events (default 1,000,000) through the Store in-process, starts the
- * real server (a child process) on the same data, walks the whole log through the server once to
- * collect every page's real NextToken, and then times, sequentially, Limit-100 pages: the first
- * page, the page --depth pages deep (default 5,000), and pages at random depths — through the
- * server with a lightweight keep-alive client, and the same pages straight from the store
- * (queryEvents with the same cursor). It prints the ratio server / in-process for each, and one
- * figure through the real AWS SDK v3 client. The store is a parameter (bench/targets.ts): SQLite
- * in a temp dir by default, a temp PostgreSQL database with --db.
+ * Runs on SQLite (a temp dir), and then on PostgreSQL too when --db is given (a temp database),
+ * and ends with both engines side by side. On each engine it loads one fleet with --events events
+ * (default 1,000,000) through the Store in-process, starts the real server (a child process) on the
+ * same data, walks the whole log through the server once to collect every page's real NextToken,
+ * and then times, sequentially, Limit-100 pages: the first page, the page --depth pages deep
+ * (default 5,000), and pages at random depths — through the server with a lightweight keep-alive
+ * client, and the same pages straight from the store (queryEvents with the same cursor). It prints
+ * the ratio server / in-process for each, and one figure through the real AWS SDK v3 client.
+ * Then it times ingest through the server's admin API (--ingest events per figure, default
+ * 100,000, in batches of 1,000 and 5,000 from 1 and 4 clients), and the retention job deleting the
+ * older half of the fleet while a reader pages through the newer half.
  */
 import { createHash } from "node:crypto";
 import os from "node:os";
@@ -19,18 +22,44 @@ import { SeededRandom } from "../src/seed/random.js";
 import type { Cursor, Scope, Store } from "../src/store/types.js";
 import { gamelift, startServer, type RunningServer } from "../test/helpers/server.js";
 import { RawGameLiftClient } from "./http-client.js";
+import { measureIngest, type IngestFigures } from "./ingest.js";
 import { loadFleet } from "./load.js";
 import { formatCount, formatMs, measure, table, type Figures } from "./measure.js";
+import { measureRetention, type RetentionFigures } from "./retention.js";
 import { postgresTarget, sqliteTarget, type BenchTarget } from "./targets.js";
 
 const LIMIT = 100;
 const SCOPE: Scope = { accountId: "000000000000", region: "us-east-1" };
+const INGEST_SETUPS = [
+  { batch: 1_000, clients: 1 },
+  { batch: 1_000, clients: 4 },
+  { batch: 5_000, clients: 1 },
+  { batch: 5_000, clients: 4 },
+];
 
 interface Options {
   events: number;
   requests: number;
   depth: number;
+  ingest: number;
   db?: string;
+}
+
+/** Pages read through the server and in-process. */
+interface Scenario {
+  name: string;
+  server: Figures;
+  store: Figures;
+}
+
+/** Everything measured on one engine. */
+interface EngineFigures {
+  engine: string;
+  loadSeconds: number;
+  scenarios: Scenario[];
+  sdk: Figures;
+  ingest: IngestFigures[];
+  retention: RetentionFigures;
 }
 
 /** One page of the log as both sides must see it. */
@@ -47,7 +76,13 @@ const digest = (ids: string[]) => createHash("sha1").update(ids.join(",")).diges
 
 function parseOptions(): Options {
   const { values } = parseArgs({
-    options: { events: { type: "string" }, requests: { type: "string" }, depth: { type: "string" }, db: { type: "string" } },
+    options: {
+      events: { type: "string" },
+      requests: { type: "string" },
+      depth: { type: "string" },
+      ingest: { type: "string" },
+      db: { type: "string" },
+    },
   });
   const int = (name: string, text: string | undefined, fallback: number, min: number) => {
     if (text === undefined) return fallback;
@@ -59,6 +94,7 @@ function parseOptions(): Options {
     events: int("events", values.events, 1_000_000, LIMIT + 1),
     requests: int("requests", values.requests, 2_000, 10),
     depth: int("depth", values.depth, 5_000, 1),
+    ingest: int("ingest", values.ingest, 100_000, 1),
     db: values.db,
   };
 }
@@ -69,28 +105,45 @@ async function main(): Promise<void> {
     options = parseOptions();
   } catch (err) {
     console.error(
-      `bench: ${(err as Error).message}\nUsage: npm run bench -- [--events N] [--requests N] [--depth N] [--db postgres://...]`,
+      `bench: ${(err as Error).message}\nUsage: npm run bench -- [--events N] [--requests N] [--depth N] [--ingest N] [--db postgres://...]`,
     );
     process.exitCode = 2;
     return;
   }
-  const target = options.db ? await postgresTarget(options.db) : await sqliteTarget();
-  let server: RunningServer | undefined;
-  let raw: RawGameLiftClient | undefined;
   process.once("SIGINT", () => {
     interrupted = true;
     console.error("\nbench: interrupted; stopping the server and removing its data");
   });
+  const targets = [sqliteTarget, ...(options.db ? [() => postgresTarget(options.db!)] : [])];
+  const results: EngineFigures[] = [];
   try {
-    const fleetId = await load(target, options.events);
+    for (const open of targets) {
+      checkpoint();
+      results.push(await benchmark(options, await open()));
+    }
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+    process.exitCode = 130;
+    return;
+  }
+  printComparison(options, results);
+}
+
+/** Everything on one engine; the server is stopped and the target's data removed whatever happens. */
+async function benchmark(options: Options, target: BenchTarget): Promise<EngineFigures> {
+  let server: RunningServer | undefined;
+  let raw: RawGameLiftClient | undefined;
+  try {
+    console.log(`\n## ${target.label}\n`);
+    const { fleetId, seconds } = await load(target, options.events);
     server = await startServer(target.server);
     checkpoint();
     raw = new RawGameLiftClient(server.endpoint, SCOPE.region);
     const pages = await walk(raw, target.store, fleetId, options.events);
-    await run(options, target, server, raw, fleetId, pages);
-  } catch (err) {
-    if (!(err instanceof Interrupted)) throw err;
-    process.exitCode = 130;
+    const { scenarios, sdk } = await run(options, target, server, raw, fleetId, pages);
+    const ingest = await ingestAll(options, server);
+    const retention = await retentionUnderLoad(options, target, raw, fleetId, pages);
+    return { engine: target.engine, loadSeconds: seconds, scenarios, sdk, ingest, retention };
   } finally {
     raw?.close();
     await server?.dispose();
@@ -106,7 +159,7 @@ function checkpoint(): void {
   if (interrupted) throw new Interrupted("interrupted");
 }
 
-async function load(target: BenchTarget, events: number): Promise<string> {
+async function load(target: BenchTarget, events: number): Promise<{ fleetId: string; seconds: number }> {
   const started = Date.now();
   const tty = process.stderr.isTTY;
   const fleet = await loadFleet(target.store, SCOPE, events, (n) => {
@@ -118,7 +171,7 @@ async function load(target: BenchTarget, events: number): Promise<string> {
   console.log(
     `Loaded ${formatCount(events)} events into one fleet in ${seconds.toFixed(1)} s (${formatCount(events / seconds)} events/s), ${target.label}`,
   );
-  return fleet.fleetId;
+  return { fleetId: fleet.fleetId, seconds };
 }
 
 /**
@@ -166,7 +219,7 @@ async function run(
   raw: RawGameLiftClient,
   fleetId: string,
   pages: Page[],
-): Promise<void> {
+): Promise<{ scenarios: Scenario[]; sdk: Figures }> {
   const { requests } = options;
   const warmup = Math.max(20, Math.floor(requests / 10));
   const deep = Math.min(options.depth, pages.length) - 1;
@@ -189,7 +242,7 @@ async function run(
     return sdk.send(new DescribeFleetEventsCommand({ FleetId: fleetId, Limit: LIMIT, ...(token ? { NextToken: token } : {}) }));
   };
 
-  const scenario = async (name: string, server: (i: number) => Promise<unknown>, store: (i: number) => Promise<unknown>) => {
+  const scenario = async (name: string, server: (i: number) => Promise<unknown>, store: (i: number) => Promise<unknown>): Promise<Scenario> => {
     const [s, p] = (await measure(requests, warmup, [server, store])) as [Figures, Figures];
     return { name, server: s, store: p };
   };
@@ -216,7 +269,6 @@ async function run(
   const random = { name: `random depth (1..${formatCount(pages.length)})`, server: randomServer, store: randomStore };
   scenarios.push(random);
 
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
   const rows = scenarios.map(({ name, server: s, store: p }) => [
     name,
     formatCount(s.perSecond),
@@ -247,6 +299,91 @@ async function run(
   console.log(
     table(["pages read", "server req/s", "p50 ms", "p99 ms", "in-process req/s", "p50 ms", "p99 ms", "ratio (mean)", "ratio (p50)"], rows),
   );
+  return { scenarios, sdk: sdkFigures };
+}
+
+const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+
+/** Ingest through the server's admin API, one figure per batch size and client count. */
+async function ingestAll(options: Options, server: RunningServer): Promise<IngestFigures[]> {
+  const figures: IngestFigures[] = [];
+  for (const setup of INGEST_SETUPS) figures.push(await measureIngest(server.endpoint, SCOPE, { ...setup, events: options.ingest }, checkpoint));
+  console.log(
+    `\nIngest through POST /_liftlog/events (JSON), each client its own fleet and connection, batches back to back` +
+      ` after one warm-up batch per client\n`,
+  );
+  console.log(
+    table(
+      ["events per batch", "clients", "events", "events/s", "batch p50 ms", "batch p99 ms"],
+      figures.map((f) => [formatCount(f.batch), String(f.clients), formatCount(f.events), formatCount(f.perSecond), formatMs(f.p50Ms), formatMs(f.p99Ms)]),
+    ),
+  );
+  return figures;
+}
+
+/**
+ * The retention job deletes the older half of the fleet (every event older than the last event of
+ * the middle page) while a reader pages through the newer half; then checks that exactly the events
+ * older than the cutoff are gone from the fleet.
+ */
+async function retentionUnderLoad(options: Options, target: BenchTarget, raw: RawGameLiftClient, fleetId: string, pages: Page[]): Promise<RetentionFigures> {
+  const middle = Math.floor(pages.length / 2);
+  const cutoffMs = pages[middle]!.cursor!.eventTimeMs;
+  const rng = new SeededRandom(middle);
+  const readerBodies = Array.from({ length: options.requests }, () => {
+    const token = pages[rng.int(0, middle - 1)]!.token;
+    return JSON.stringify({ FleetId: fleetId, Limit: LIMIT, ...(token ? { NextToken: token } : {}) });
+  });
+  const figures = await measureRetention(target.config, cutoffMs, raw, readerBodies, options.requests, checkpoint);
+
+  let remaining = 0;
+  let oldest = Infinity;
+  for (let after: Cursor | undefined; ; ) {
+    checkpoint();
+    const rows = await target.store.queryEvents(SCOPE, { fleetId, after, limit: 10_000 });
+    remaining += rows.length;
+    const last = rows.at(-1);
+    if (!last) break;
+    oldest = last.eventTimeMs;
+    after = { eventTimeMs: last.eventTimeMs, seq: last.seq };
+  }
+  if (oldest < cutoffMs || remaining + figures.deleted !== options.events) {
+    throw new Error(`retention deleted ${figures.deleted} events and left ${remaining} (oldest at ${oldest}, cutoff ${cutoffMs}) of ${options.events}`);
+  }
+  console.log(
+    `\nRetention (src/jobs/retention.ts, batches of 1,000, in a worker thread on its own store connection): deleted ` +
+      `${formatCount(figures.deleted)} events older than the middle page in ${figures.seconds.toFixed(1)} s ` +
+      `(${formatCount(figures.perSecond)} events/s); ${formatCount(remaining)} remain, none older than the cutoff.\n` +
+      `A reader paging through the newer half, sequentially: p50 ${formatMs(figures.before.p50Ms)} ms, p99 ${formatMs(figures.before.p99Ms)} ms ` +
+      `before (${formatCount(figures.before.requests)} requests); p50 ${formatMs(figures.during.p50Ms)} ms, p99 ${formatMs(figures.during.p99Ms)} ms ` +
+      `during the job (${formatCount(figures.during.requests)} requests)`,
+  );
+  return figures;
+}
+
+/** Both engines side by side: one row per figure, one column per engine. */
+function printComparison(options: Options, results: EngineFigures[]): void {
+  const rows: string[][] = [];
+  const row = (name: string, value: (r: EngineFigures) => string) => rows.push([name, ...results.map(value)]);
+  row(`load ${formatCount(options.events)} events, s`, (r) => r.loadSeconds.toFixed(1));
+  row("load, events/s", (r) => formatCount(options.events / r.loadSeconds));
+  results[0]!.scenarios.forEach((scenario, k) => {
+    const of = (r: EngineFigures) => r.scenarios[k]!;
+    row(`${scenario.name}: server req/s`, (r) => formatCount(of(r).server.perSecond));
+    row(`${scenario.name}: server p50 ms`, (r) => formatMs(of(r).server.p50Ms));
+    row(`${scenario.name}: server p99 ms`, (r) => formatMs(of(r).server.p99Ms));
+    row(`${scenario.name}: in-process p50 ms`, (r) => formatMs(of(r).store.p50Ms));
+    row(`${scenario.name}: server / in-process (mean)`, (r) => ratio(of(r).server.meanMs, of(r).store.meanMs));
+  });
+  row("random depth, AWS SDK v3: req/s", (r) => formatCount(r.sdk.perSecond));
+  INGEST_SETUPS.forEach(({ batch, clients }, k) =>
+    row(`ingest, ${formatCount(batch)} per batch, ${clients} client${clients > 1 ? "s" : ""}: events/s`, (r) => formatCount(r.ingest[k]!.perSecond)),
+  );
+  row("retention: events deleted", (r) => formatCount(r.retention.deleted));
+  row("retention: events/s deleted", (r) => formatCount(r.retention.perSecond));
+  row("reader p99 ms before / during retention", (r) => `${formatMs(r.retention.before.p99Ms)} / ${formatMs(r.retention.during.p99Ms)}`);
+  console.log(`\n## Comparison: one fleet of ${formatCount(options.events)} events, Limit ${LIMIT} pages\n`);
+  console.log(table(["figure", ...results.map((r) => r.engine)], rows));
   const cpu = os.cpus();
   console.log(
     `\nnode ${process.version}, ${os.type()} ${os.release()}, ${cpu.length} × ${cpu[0]?.model.trim() ?? "CPU"}, ` +

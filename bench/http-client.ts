@@ -1,7 +1,8 @@
 /**
  * A minimal GameLift JSON 1.1 client for benchmarks: one keep-alive connection, request bodies
  * built in advance, and a fixed, well-formed SigV4 Authorization header (the server does not verify
- * signatures by default), so that the client costs next to nothing per request.
+ * signatures by default), so that the client costs next to nothing per request. It also posts to
+ * the admin API (/_liftlog/...) on the same connection.
  */
 import { Agent, request } from "node:http";
 
@@ -27,15 +28,24 @@ export class RawGameLiftClient {
   }
 
   call(operation: string, body: string): Promise<RawResponse> {
-    return this.send(operation, body).catch((err: Error & { reusedSocket?: boolean; code?: string }) => {
+    return this.post("/", { ...this.headers, "X-Amz-Target": `GameLift.${operation}` }, body);
+  }
+
+  /** POSTs a JSON body to an admin endpoint such as /_liftlog/events; a non-200 answer is an error that quotes the server. */
+  async admin(path: string, body: string): Promise<Buffer> {
+    return okBody(path, await this.post(path, { "Content-Type": "application/json" }, body));
+  }
+
+  private post(path: string, headers: Record<string, string>, body: string): Promise<RawResponse> {
+    return this.send(path, headers, body).catch((err: Error & { reusedSocket?: boolean; code?: string }) => {
       // The server closed the idle connection just as it was reused (keep-alive timeout): once more
       // on a fresh one, as node's documentation advises.
-      if (err.reusedSocket && err.code === "ECONNRESET") return this.send(operation, body);
+      if (err.reusedSocket && err.code === "ECONNRESET") return this.send(path, headers, body);
       throw err;
     });
   }
 
-  private send(operation: string, body: string): Promise<RawResponse> {
+  private send(path: string, headers: Record<string, string>, body: string): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const req = request(
         {
@@ -43,8 +53,8 @@ export class RawGameLiftClient {
           host: this.url.hostname,
           port: this.url.port,
           method: "POST",
-          path: "/",
-          headers: { ...this.headers, "X-Amz-Target": `GameLift.${operation}`, "Content-Length": Buffer.byteLength(body) },
+          path,
+          headers: { ...headers, "Content-Length": Buffer.byteLength(body) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -60,12 +70,15 @@ export class RawGameLiftClient {
 
   /** Like call(), but a non-200 answer is an error that quotes the server. */
   async ok(operation: string, body: string): Promise<Buffer> {
-    const res = await this.call(operation, body);
-    if (res.status !== 200) throw new Error(`${operation} answered ${res.status}: ${res.body.toString("utf8").slice(0, 300)}`);
-    return res.body;
+    return okBody(operation, await this.call(operation, body));
   }
 
   close(): void {
     this.agent.destroy();
   }
+}
+
+function okBody(what: string, res: RawResponse): Buffer {
+  if (res.status !== 200) throw new Error(`${what} answered ${res.status}: ${res.body.toString("utf8").slice(0, 300)}`);
+  return res.body;
 }

@@ -44,7 +44,7 @@ export async function loadFleet(store: Store, scope: Scope, events: number, onBa
   return fleet;
 }
 
-function benchEvent(rng: SeededRandom, fleetId: string, eventTimeMs: number): NewEvent {
+export function benchEvent(rng: SeededRandom, fleetId: string, eventTimeMs: number): NewEvent {
   const base = { eventId: randomUUID(), fleetId, resourceId: fleetId, eventTimeMs };
   const instance = `i-${rng.hex(17)}`;
   const roll = rng.next();

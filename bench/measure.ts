@@ -1,4 +1,4 @@
-/** Sequential timing: requests per second and latency percentiles of one operation. */
+/** Timing: requests per second and latency percentiles of one operation. */
 
 export interface Figures {
   requests: number;
@@ -45,6 +45,12 @@ export async function measure(requests: number, warmup: number, operations: ((i:
       p99Ms: percentile(l, 0.99),
     };
   });
+}
+
+/** p50 and p99 of latencies in milliseconds, in any order. */
+export function percentiles(latencies: number[]): { p50Ms: number; p99Ms: number } {
+  const sorted = Float64Array.from(latencies).sort();
+  return { p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
 }
 
 /** Nearest-rank percentile of sorted values. */

@@ -7,13 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { defaultConfig } from "../src/config.js";
+import { defaultConfig, type LiftlogConfig } from "../src/config.js";
 import { openStore } from "../src/server.js";
 import type { Store } from "../src/store/types.js";
 
 export interface BenchTarget {
+  /** The engine, e.g. "SQLite", for the comparison table. */
+  engine: string;
   /** What the figures are about, e.g. "SQLite (WAL, synchronous=FULL)". */
   label: string;
+  /** How to open the store (again, e.g. in a worker thread). */
+  config: LiftlogConfig;
   store: Store;
   /** How to start `liftlog serve` on the same data (test/helpers/server.ts startServer options). */
   server: { dataDir?: string; args?: string[] };
@@ -23,9 +27,12 @@ export interface BenchTarget {
 /** SQLite in a fresh temp data dir. */
 export async function sqliteTarget(): Promise<BenchTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), "liftlog-bench-"));
-  const store = await openStore({ ...defaultConfig({}), dataDir });
+  const config = { ...defaultConfig({}), dataDir };
+  const store = await openStore(config);
   return {
+    engine: "SQLite",
     label: "SQLite (WAL, synchronous=FULL)",
+    config,
     store,
     server: { dataDir },
     dispose: async () => {
@@ -41,9 +48,12 @@ export async function postgresTarget(url: string): Promise<BenchTarget> {
   await adminQuery(url, `CREATE DATABASE ${name}`);
   const dbUrl = new URL(url);
   dbUrl.pathname = `/${name}`;
-  const store = await openStore({ ...defaultConfig({}), db: dbUrl.toString() });
+  const config = { ...defaultConfig({}), db: dbUrl.toString() };
+  const store = await openStore(config);
   return {
+    engine: "PostgreSQL",
     label: `PostgreSQL (${name} on ${dbUrl.host})`,
+    config,
     store,
     server: { args: ["--db", dbUrl.toString()] },
     dispose: async () => {
