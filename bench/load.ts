@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { fleetArn } from "../src/fleets/ids.js";
 import { SeededRandom } from "../src/seed/random.js";
+import { newEventId } from "../src/store/event-ids.js";
 import type { FleetRecord, NewEvent, Scope, Store } from "../src/store/types.js";
 
 const BATCH = 50_000;
@@ -45,7 +46,7 @@ export async function loadFleet(store: Store, scope: Scope, events: number, onBa
 }
 
 export function benchEvent(rng: SeededRandom, fleetId: string, eventTimeMs: number): NewEvent {
-  const base = { eventId: randomUUID(), fleetId, resourceId: fleetId, eventTimeMs };
+  const base = { eventId: newEventId(), fleetId, resourceId: fleetId, eventTimeMs };
   const instance = `i-${rng.hex(17)}`;
   const roll = rng.next();
   if (roll < 0.5) {

@@ -4,8 +4,9 @@
  * its pending steps (the agenda, each due at a service-clock time), capacity, instances, remote
  * locations and VPC peerings.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { RuntimeConfiguration } from "@aws-sdk/client-gamelift";
+import { newEventId } from "../store/event-ids.js";
 import type { FleetRecord, NewEvent } from "../store/types.js";
 import type { FleetKind, Stage, StageDurations } from "./scenarios.js";
 
@@ -116,7 +117,7 @@ export class Transition {
 
   emit(code: string, message: string, extra: { resourceId?: string; log?: string; coalesce?: boolean } = {}): NewEvent {
     const event: NewEvent = {
-      eventId: randomUUID(),
+      eventId: newEventId(),
       fleetId: this.fleet.fleetId,
       resourceId: extra.resourceId ?? this.fleet.fleetId,
       eventCode: code,

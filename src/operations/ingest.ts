@@ -4,10 +4,10 @@
  * stored, and stored in one transaction: all or nothing.
  * An external fleet's Status follows the newest FLEET_STATE_* event ingested for it.
  */
-import { randomUUID } from "node:crypto";
 import { fleetArn, newFleetId, parseFleetRef } from "../fleets/ids.js";
 import { validationProblems, satisfies } from "../model/validate.js";
 import { invalidRequest, notFound } from "../protocol/errors.js";
+import { newEventId } from "../store/event-ids.js";
 import type { FleetRecord, NewEvent, Scope } from "../store/types.js";
 import type { Services } from "./context.js";
 import { findFleet } from "./fleet-lookup.js";
@@ -126,7 +126,7 @@ export async function ingestEvents(services: Services, batch: IngestEvent[], def
     const events = byScope.get(group)!.events;
     order.push({ key: group, index: events.length });
     events.push({
-      eventId: randomUUID(),
+      eventId: newEventId(),
       fleetId: fleet.fleetId,
       resourceId: raw.ResourceId ?? fleet.fleetId,
       eventCode: raw.EventCode,
