@@ -350,13 +350,19 @@ async function retentionUnderLoad(options: Options, target: BenchTarget, raw: Ra
   if (oldest < cutoffMs || remaining + figures.deleted !== options.events) {
     throw new Error(`retention deleted ${figures.deleted} events and left ${remaining} (oldest at ${oldest}, cutoff ${cutoffMs}) of ${options.events}`);
   }
+  if (target.vacuum) {
+    const started = process.hrtime.bigint();
+    await target.vacuum();
+    figures.vacuumSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  }
   console.log(
     `\nRetention (src/jobs/retention.ts, batches of 1,000, in a worker thread on its own store connection): deleted ` +
       `${formatCount(figures.deleted)} events older than the middle page in ${figures.seconds.toFixed(1)} s ` +
       `(${formatCount(figures.perSecond)} events/s); ${formatCount(remaining)} remain, none older than the cutoff.\n` +
       `A reader paging through the newer half, sequentially: p50 ${formatMs(figures.before.p50Ms)} ms, p99 ${formatMs(figures.before.p99Ms)} ms ` +
       `before (${formatCount(figures.before.requests)} requests); p50 ${formatMs(figures.during.p50Ms)} ms, p99 ${formatMs(figures.during.p99Ms)} ms ` +
-      `during the job (${formatCount(figures.during.requests)} requests)`,
+      `during the job (${formatCount(figures.during.requests)} requests)` +
+      (figures.vacuumSeconds !== undefined ? `.\nVACUUM of the events tables right after: ${figures.vacuumSeconds.toFixed(1)} s` : ""),
   );
   return figures;
 }
@@ -382,6 +388,7 @@ function printComparison(options: Options, results: EngineFigures[]): void {
   row("retention: events deleted", (r) => formatCount(r.retention.deleted));
   row("retention: events/s deleted", (r) => formatCount(r.retention.perSecond));
   row("reader p99 ms before / during retention", (r) => `${formatMs(r.retention.before.p99Ms)} / ${formatMs(r.retention.during.p99Ms)}`);
+  row("VACUUM after retention, s", (r) => (r.retention.vacuumSeconds !== undefined ? r.retention.vacuumSeconds.toFixed(1) : "not needed"));
   console.log(`\n## Comparison: one fleet of ${formatCount(options.events)} events, Limit ${LIMIT} pages\n`);
   console.log(table(["figure", ...results.map((r) => r.engine)], rows));
   const cpu = os.cpus();

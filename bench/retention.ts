@@ -17,6 +17,8 @@ export interface RetentionFigures {
   before: { requests: number; p50Ms: number; p99Ms: number };
   /** The reader while the job runs. */
   during: { requests: number; p50Ms: number; p99Ms: number };
+  /** Seconds a VACUUM of the events tables took right after the job, where the store needs one. */
+  vacuumSeconds?: number;
 }
 
 export async function measureRetention(

@@ -19,6 +19,8 @@ export interface BenchTarget {
   /** How to open the store (again, e.g. in a worker thread). */
   config: LiftlogConfig;
   store: Store;
+  /** PostgreSQL's clean-up after mass deletes (VACUUM of the events tables), which retention leaves to autovacuum. */
+  vacuum?(): Promise<void>;
   /** How to start `liftlog serve` on the same data (test/helpers/server.ts startServer options). */
   server: { dataDir?: string; args?: string[] };
   dispose(): Promise<void>;
@@ -55,6 +57,7 @@ export async function postgresTarget(url: string): Promise<BenchTarget> {
     label: `PostgreSQL (${name} on ${dbUrl.host})`,
     config,
     store,
+    vacuum: () => adminQuery(dbUrl.toString(), "VACUUM events, event_logs"),
     server: { args: ["--db", dbUrl.toString()] },
     dispose: async () => {
       await store.close();
