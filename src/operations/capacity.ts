@@ -13,11 +13,14 @@ import type {
 import { setCapacity } from "../fleets/machine.js";
 import { scalingMessage } from "../fleets/messages.js";
 import type { FleetState } from "../fleets/state.js";
-import { invalidFleetStatus, invalidRequest, notFound } from "../protocol/errors.js";
+import { invalidFleetStatus, invalidRequest, limitExceeded, notFound } from "../protocol/errors.js";
 import type { FleetRecord } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { findFleet, requireLiveState } from "./fleet-lookup.js";
 import { fleetPage, liveForChange } from "./fleets.js";
+
+/** Instances one location of a fleet may run (the service's limit depends on the instance type; liftlog keeps one). */
+export const MAX_INSTANCES_PER_LOCATION = 100;
 
 /** Game server container groups per instance, when the container fleet does not say. */
 const DEFAULT_GROUPS_PER_INSTANCE = 1;
@@ -46,6 +49,9 @@ export async function updateFleetCapacity(
     if (next.min > next.max) throw invalidRequest(`MinSize (${next.min}) must not be greater than MaxSize (${next.max}).`);
     if (next.desired < next.min || next.desired > next.max) {
       throw invalidRequest(`DesiredInstances (${next.desired}) must be between MinSize (${next.min}) and MaxSize (${next.max}).`);
+    }
+    if (next.desired > MAX_INSTANCES_PER_LOCATION) {
+      throw limitExceeded(`DesiredInstances (${next.desired}) exceeds the limit of ${MAX_INSTANCES_PER_LOCATION} instances per fleet location.`);
     }
     const before = { ...was };
     setCapacity(t, location, next);

@@ -145,6 +145,11 @@ describe("EC2 fleet operations", () => {
       /MinSize \(4\) must not be greater than MaxSize \(2\)/,
     );
     await rejects(
+      f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleetId, DesiredInstances: 101, MaxSize: 500 })),
+      "LimitExceededException",
+      /DesiredInstances \(101\) exceeds the limit of 100 instances per fleet location/,
+    );
+    await rejects(
       f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleetId, Location: "eu-west-1", DesiredInstances: 1 })),
       "NotFoundException",
       /has no location eu-west-1/,
