@@ -24,10 +24,19 @@ const HELP = `Usage: liftlog serve [options]
   --clock MODE        the service clock: real (default), scaled (real time times --clock-speed) or manual
                       (moves only through POST /_liftlog/clock); env LIFTLOG_CLOCK
   --clock-speed N     service seconds per wall second for --clock scaled (default 60; alone it implies scaled)
-  --stage-seconds S   lifecycle stage lengths, e.g. downloading=60,building=120 (env LIFTLOG_STAGE_SECONDS;
-                      stages: ${Object.entries(STAGES).map(([k, v]) => `${k}=${v}`).join(",")})
+  --stage-seconds S   lifecycle stage lengths in seconds, e.g. downloading=60,building=120 (env
+                      LIFTLOG_STAGE_SECONDS); stages and their defaults:
+${stageDefaults()}
   --coalesce-window N repeats of an event within N seconds of its first occurrence raise its Count (default ${DEFAULT_COALESCE_WINDOW_SECONDS})
   --verbose           log each request`;
+
+/** The stages and their default lengths, a few per line under the flag's description. */
+function stageDefaults(): string {
+  const pairs = Object.entries(STAGES).map(([k, v]) => `${k}=${v}`);
+  const lines: string[] = [];
+  for (let i = 0; i < pairs.length; i += 6) lines.push(`                        ${pairs.slice(i, i + 6).join(" ")}`);
+  return lines.join("\n");
+}
 
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
