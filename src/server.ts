@@ -116,7 +116,9 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
     });
     void handle(req, res);
   });
-  server.keepAliveTimeout = 5000;
+  // Longer than clients keep idle sockets, so a client never reuses one the server is closing ("socket hang up").
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   const self: LiftlogServer = {
     services,

@@ -147,7 +147,12 @@ describe("liftlog/client against a stub of the AWS endpoint", () => {
     const walk = paginateDescribeFleetEvents(gamelift(endpoint), { FleetId: "fleet-1" }, { abortSignal: controller.signal });
     const ids: string[] = [];
     const started = Date.now();
-    setTimeout(() => controller.abort(new Error("operator stopped the walk")), 200);
+    // Abort once the second request is at the stub (held there), however slow the machine is.
+    const armed = setInterval(() => {
+      if (seen.length < 2) return;
+      clearInterval(armed);
+      controller.abort(new Error("operator stopped the walk"));
+    }, 10);
     await assert.rejects(
       (async () => {
         for await (const event of walk.items()) ids.push(event.EventId!);
