@@ -242,7 +242,11 @@ async function run(
     return sdk.send(new DescribeFleetEventsCommand({ FleetId: fleetId, Limit: LIMIT, ...(token ? { NextToken: token } : {}) }));
   };
 
-  const scenario = async (name: string, server: (i: number) => Promise<unknown>, store: (i: number) => Promise<unknown>): Promise<Scenario> => {
+  const scenario = async (
+    name: string,
+    server: (i: number) => Promise<unknown>,
+    store: (i: number) => Promise<unknown>,
+  ): Promise<Scenario> => {
     const [s, p] = (await measure(requests, warmup, [server, store])) as [Figures, Figures];
     return { name, server: s, store: p };
   };
@@ -307,7 +311,8 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
 /** Ingest through the server's admin API, one figure per batch size and client count. */
 async function ingestAll(options: Options, server: RunningServer): Promise<IngestFigures[]> {
   const figures: IngestFigures[] = [];
-  for (const setup of INGEST_SETUPS) figures.push(await measureIngest(server.endpoint, SCOPE, { ...setup, events: options.ingest }, checkpoint));
+  for (const setup of INGEST_SETUPS)
+    figures.push(await measureIngest(server.endpoint, SCOPE, { ...setup, events: options.ingest }, checkpoint));
   console.log(
     `\nIngest through POST /_liftlog/events (JSON), each client its own fleet and connection, batches back to back` +
       ` after one warm-up batch per client\n`,
@@ -315,7 +320,14 @@ async function ingestAll(options: Options, server: RunningServer): Promise<Inges
   console.log(
     table(
       ["events per batch", "clients", "events", "events/s", "batch p50 ms", "batch p99 ms"],
-      figures.map((f) => [formatCount(f.batch), String(f.clients), formatCount(f.events), formatCount(f.perSecond), formatMs(f.p50Ms), formatMs(f.p99Ms)]),
+      figures.map((f) => [
+        formatCount(f.batch),
+        String(f.clients),
+        formatCount(f.events),
+        formatCount(f.perSecond),
+        formatMs(f.p50Ms),
+        formatMs(f.p99Ms),
+      ]),
     ),
   );
   return figures;
@@ -326,7 +338,13 @@ async function ingestAll(options: Options, server: RunningServer): Promise<Inges
  * the middle page) while a reader pages through the newer half; then checks that exactly the events
  * older than the cutoff are gone from the fleet.
  */
-async function retentionUnderLoad(options: Options, target: BenchTarget, raw: RawGameLiftClient, fleetId: string, pages: Page[]): Promise<RetentionFigures> {
+async function retentionUnderLoad(
+  options: Options,
+  target: BenchTarget,
+  raw: RawGameLiftClient,
+  fleetId: string,
+  pages: Page[],
+): Promise<RetentionFigures> {
   const middle = Math.floor(pages.length / 2);
   const cutoffMs = pages[middle]!.cursor!.eventTimeMs;
   const rng = new SeededRandom(middle);
@@ -348,7 +366,9 @@ async function retentionUnderLoad(options: Options, target: BenchTarget, raw: Ra
     after = { eventTimeMs: last.eventTimeMs, seq: last.seq };
   }
   if (oldest < cutoffMs || remaining + figures.deleted !== options.events) {
-    throw new Error(`retention deleted ${figures.deleted} events and left ${remaining} (oldest at ${oldest}, cutoff ${cutoffMs}) of ${options.events}`);
+    throw new Error(
+      `retention deleted ${figures.deleted} events and left ${remaining} (oldest at ${oldest}, cutoff ${cutoffMs}) of ${options.events}`,
+    );
   }
   if (target.vacuum) {
     const started = process.hrtime.bigint();
@@ -383,7 +403,9 @@ function printComparison(options: Options, results: EngineFigures[]): void {
   });
   row("random depth, AWS SDK v3: req/s", (r) => formatCount(r.sdk.perSecond));
   INGEST_SETUPS.forEach(({ batch, clients }, k) =>
-    row(`ingest, ${formatCount(batch)} per batch, ${clients} client${clients > 1 ? "s" : ""}: events/s`, (r) => formatCount(r.ingest[k]!.perSecond)),
+    row(`ingest, ${formatCount(batch)} per batch, ${clients} client${clients > 1 ? "s" : ""}: events/s`, (r) =>
+      formatCount(r.ingest[k]!.perSecond),
+    ),
   );
   row("retention: events deleted", (r) => formatCount(r.retention.deleted));
   row("retention: events/s deleted", (r) => formatCount(r.retention.perSecond));

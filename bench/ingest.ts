@@ -34,7 +34,10 @@ export async function measureIngest(
   const workers = await Promise.all(
     Array.from({ length: clients }, async () => {
       const client = new RawGameLiftClient(endpoint, scope.region);
-      const registered = await client.admin("/_liftlog/fleets", JSON.stringify({ Name: "bench-ingest", Region: scope.region, AccountId: scope.accountId }));
+      const registered = await client.admin(
+        "/_liftlog/fleets",
+        JSON.stringify({ Name: "bench-ingest", Region: scope.region, AccountId: scope.accountId }),
+      );
       const { FleetId: fleetId } = JSON.parse(registered.toString("utf8")) as { FleetId: string };
       // One warm-up batch, then the timed ones.
       const bodies = Array.from({ length: batchesPerClient + 1 }, () => ingestBody(rng, scope, fleetId, batch));
@@ -63,7 +66,8 @@ export async function measureIngest(
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const events = batchesPerClient * clients * batch;
-    if (ids.size !== events + clients * batch) throw new Error(`ingest returned ${ids.size} distinct EventIds for ${events + clients * batch} events`);
+    if (ids.size !== events + clients * batch)
+      throw new Error(`ingest returned ${ids.size} distinct EventIds for ${events + clients * batch} events`);
     return { batch, clients, events, perSecond: events / seconds, ...percentiles(latencies) };
   } finally {
     for (const { client } of workers) client.close();

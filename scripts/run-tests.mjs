@@ -13,7 +13,9 @@ function collect(dir) {
 }
 
 const filter = process.env.LIFTLOG_TEST_FILTER ?? "";
-const files = collect("dist/test").filter((f) => f.includes(filter)).sort();
+const files = collect("dist/test")
+  .filter((f) => f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files match '${filter}'`);
   process.exit(1);

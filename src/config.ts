@@ -58,12 +58,15 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
     clockSpeed: env.LIFTLOG_CLOCK_SPEED !== undefined ? parsePositive("LIFTLOG_CLOCK_SPEED", env.LIFTLOG_CLOCK_SPEED) : 60,
     stageSeconds: parseStageSeconds(env.LIFTLOG_STAGE_SECONDS ?? ""),
     coalesceWindowSeconds:
-      env.LIFTLOG_COALESCE_WINDOW !== undefined ? parsePositive("LIFTLOG_COALESCE_WINDOW", env.LIFTLOG_COALESCE_WINDOW) : DEFAULT_COALESCE_WINDOW_SECONDS,
+      env.LIFTLOG_COALESCE_WINDOW !== undefined
+        ? parsePositive("LIFTLOG_COALESCE_WINDOW", env.LIFTLOG_COALESCE_WINDOW)
+        : DEFAULT_COALESCE_WINDOW_SECONDS,
   };
 }
 
 export function parseClockMode(text: string): ClockMode {
-  if (!(CLOCK_MODES as readonly string[]).includes(text)) throw new Error(`--clock must be one of ${CLOCK_MODES.join(", ")}, got '${text}'`);
+  if (!(CLOCK_MODES as readonly string[]).includes(text))
+    throw new Error(`--clock must be one of ${CLOCK_MODES.join(", ")}, got '${text}'`);
   return text as ClockMode;
 }
 
@@ -76,7 +79,10 @@ export function parsePositive(what: string, text: string): number {
 /** "downloading=60,building=120": the named stages' lengths in seconds; the others keep their defaults. */
 export function parseStageSeconds(text: string): StageDurations {
   const durations: StageDurations = { ...STAGES };
-  for (const pair of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name = "", value = ""] = pair.split("=").map((s) => s.trim());
     const seconds = Number(value);
     if (!(name in STAGES) || value === "" || !Number.isFinite(seconds) || seconds < 0) {
@@ -90,7 +96,10 @@ export function parseStageSeconds(text: string): StageDurations {
 /** "AKID1=111111111111,AKID2=222222222222" */
 export function parseAccounts(text: string): Record<string, string> {
   const accounts: Record<string, string> = {};
-  for (const pair of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key, account] = pair.split("=").map((s) => s.trim());
     if (!key || !account || !/^\d{12}$/.test(account)) {
       throw new Error(`bad account mapping '${pair}': expected ACCESS_KEY_ID=123456789012`);

@@ -71,7 +71,12 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  const health = () => ({ status: "ok", version: VERSION, store: config.db ? "postgres" : "sqlite", uptimeSeconds: Math.round((Date.now() - started) / 1000) });
+  const health = () => ({
+    status: "ok",
+    version: VERSION,
+    store: config.db ? "postgres" : "sqlite",
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+  });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
@@ -91,10 +96,17 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
         const out = await handleApiCall(services, ctx, operation, body);
         send(res, 200, JSON11_CONTENT_TYPE, out, { "x-amzn-RequestId": requestId });
       } else {
-        throw new ServiceError("UnknownOperationException", `Nothing at ${req.method} ${url.pathname}. The GameLift API is POST / with X-Amz-Target: GameLift.<Operation>.`, 404);
+        throw new ServiceError(
+          "UnknownOperationException",
+          `Nothing at ${req.method} ${url.pathname}. The GameLift API is POST / with X-Amz-Target: GameLift.<Operation>.`,
+          404,
+        );
       }
     } catch (err) {
-      const error = err instanceof ServiceError ? err : internalError("The server hit an unexpected error; the request was not applied. Retry, and report it if it persists.");
+      const error =
+        err instanceof ServiceError
+          ? err
+          : internalError("The server hit an unexpected error; the request was not applied. Retry, and report it if it persists.");
       if (!(err instanceof ServiceError)) console.error(`[${requestId}]`, err);
       if (res.headersSent) {
         res.destroy();
@@ -187,7 +199,11 @@ function serveLog(services: Services, url: URL, requestId: string, res: ServerRe
   if (!access.ok) {
     if (access.reason === "expired") {
       const expires = new Date(access.expires! * 1000).toISOString();
-      return denied("AccessDenied", "Request has expired", `<Expires>${expires}</Expires><ServerTime>${new Date(now).toISOString()}</ServerTime>`);
+      return denied(
+        "AccessDenied",
+        "Request has expired",
+        `<Expires>${expires}</Expires><ServerTime>${new Date(now).toISOString()}</ServerTime>`,
+      );
     }
     return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
   }

@@ -25,7 +25,11 @@ export function checkAdminToken(req: IncomingMessage, token: string | undefined)
   const header = req.headers.authorization ?? "";
   const given = header.startsWith("Bearer ") ? header.slice(7) : "";
   if (!timingSafeEqual(digest(given), digest(token))) {
-    throw new ServiceError("UnauthorizedException", "This admin endpoint requires 'Authorization: Bearer <admin token>' (the server's --admin-token).", 401);
+    throw new ServiceError(
+      "UnauthorizedException",
+      "This admin endpoint requires 'Authorization: Bearer <admin token>' (the server's --admin-token).",
+      401,
+    );
   }
 }
 
@@ -117,7 +121,9 @@ function clockChange(body: unknown): { advanceSeconds?: number; setTimeMs?: numb
   if ((advance === undefined) === (set === undefined)) throw invalidRequest(`Give exactly one of AdvanceSeconds and SetTime. ${usage}`);
   const value = advance ?? set;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_EPOCH_SECONDS) {
-    throw invalidRequest(`${advance !== undefined ? "AdvanceSeconds" : "SetTime"} must be a number from 0 to ${MAX_EPOCH_SECONDS}, got ${JSON.stringify(value)}. ${usage}`);
+    throw invalidRequest(
+      `${advance !== undefined ? "AdvanceSeconds" : "SetTime"} must be a number from 0 to ${MAX_EPOCH_SECONDS}, got ${JSON.stringify(value)}. ${usage}`,
+    );
   }
   return advance !== undefined ? { advanceSeconds: value } : { setTimeMs: Math.round(value * 1000) };
 }

@@ -86,7 +86,8 @@ export async function serve(args: string[]): Promise<number> {
   if (values["clock-speed"] !== undefined && config.clock !== "scaled") throw new Error("--clock-speed applies to --clock scaled only");
   if (values["stage-seconds"] !== undefined) config.stageSeconds = parseStageSeconds(values["stage-seconds"]);
   if (values["coalesce-window"] !== undefined) config.coalesceWindowSeconds = parsePositive("--coalesce-window", values["coalesce-window"]);
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535)
+    throw new Error(`--port must be 0..65535, got ${values.port}`);
   if (!(config.retentionDays >= 0)) throw new Error("--retention-days must be 0 (keep forever) or a positive number of days");
   if (!Number.isInteger(config.dbPoolSize) || config.dbPoolSize < 1) throw new Error("--db-pool-size must be a positive integer");
   if (!Number.isInteger(config.maxPageSize) || config.maxPageSize < 1) throw new Error("--max-page-size must be a positive integer");

@@ -51,7 +51,9 @@ export async function updateFleetCapacity(
       throw invalidRequest(`DesiredInstances (${next.desired}) must be between MinSize (${next.min}) and MaxSize (${next.max}).`);
     }
     if (next.desired > MAX_INSTANCES_PER_LOCATION) {
-      throw limitExceeded(`DesiredInstances (${next.desired}) exceeds the limit of ${MAX_INSTANCES_PER_LOCATION} instances per fleet location.`);
+      throw limitExceeded(
+        `DesiredInstances (${next.desired}) exceeds the limit of ${MAX_INSTANCES_PER_LOCATION} instances per fleet location.`,
+      );
     }
     const before = { ...was };
     setCapacity(t, location, next);

@@ -73,7 +73,9 @@ async function ec2Settings(services: Services, ctx: RequestContext, input: Creat
   if (input.BuildId && input.ScriptId) throw invalidRequest("Give either BuildId or ScriptId, not both.");
   if (!input.EC2InstanceType) throw invalidRequest("An EC2 fleet needs an EC2InstanceType, for example c5.large.");
   if (!input.RuntimeConfiguration?.ServerProcesses?.length && !input.ServerLaunchPath) {
-    throw invalidRequest("An EC2 fleet needs a RuntimeConfiguration with at least one ServerProcesses entry (LaunchPath, ConcurrentExecutions).");
+    throw invalidRequest(
+      "An EC2 fleet needs a RuntimeConfiguration with at least one ServerProcesses entry (LaunchPath, ConcurrentExecutions).",
+    );
   }
   checkRuntimeConfiguration(input.RuntimeConfiguration);
   if (input.ScriptId) {
@@ -109,7 +111,9 @@ export async function createFleet(services: Services, ctx: RequestContext, input
     remote = checkRemoteLocations(ctx.scope.region, locations);
   } else {
     if (input.BuildId || input.ScriptId || input.EC2InstanceType || input.FleetType || peer) {
-      throw invalidRequest("BuildId, ScriptId, EC2InstanceType, FleetType and VPC peering apply to EC2 fleets only; an ANYWHERE fleet runs on your own computes.");
+      throw invalidRequest(
+        "BuildId, ScriptId, EC2InstanceType, FleetType and VPC peering apply to EC2 fleets only; an ANYWHERE fleet runs on your own computes.",
+      );
     }
     custom = await customLocationNames(services, ctx, locations);
   }
@@ -222,7 +226,9 @@ export async function updateFleetAttributes(
 ): Promise<UpdateFleetAttributesOutput> {
   const found = await requireLiveFleet(services.store, ctx.scope, input.FleetId!);
   if (input.AnywhereConfiguration && found.attributes.ComputeType !== "ANYWHERE") {
-    throw invalidRequest(`AnywhereConfiguration applies to ANYWHERE fleets; fleet ${found.fleetId} is ${String(found.attributes.ComputeType)}.`);
+    throw invalidRequest(
+      `AnywhereConfiguration applies to ANYWHERE fleets; fleet ${found.fleetId} is ${String(found.attributes.ComputeType)}.`,
+    );
   }
   await services.lifecycle.change(ctx.scope, found.fleetId, (t) => {
     liveForChange(t, "UpdateFleetAttributes");
@@ -251,7 +257,13 @@ export async function describeRuntimeConfiguration(
   const legacy = fleet.attributes.ServerLaunchPath as string | undefined;
   const runtime =
     state.runtime ??
-    (legacy ? { ServerProcesses: [{ LaunchPath: legacy, Parameters: fleet.attributes.ServerLaunchParameters as string | undefined, ConcurrentExecutions: 1 }] } : {});
+    (legacy
+      ? {
+          ServerProcesses: [
+            { LaunchPath: legacy, Parameters: fleet.attributes.ServerLaunchParameters as string | undefined, ConcurrentExecutions: 1 },
+          ],
+        }
+      : {});
   return { RuntimeConfiguration: runtime };
 }
 
@@ -261,7 +273,8 @@ export async function updateRuntimeConfiguration(
   input: UpdateRuntimeConfigurationInput,
 ): Promise<UpdateRuntimeConfigurationOutput> {
   const { fleet } = await requireLiveState(services.store, ctx.scope, input.FleetId!);
-  if (fleet.state?.kind === "CONTAINER") throw invalidRequest(`Fleet ${fleet.fleetId} is a container fleet; it has no runtime configuration.`);
+  if (fleet.state?.kind === "CONTAINER")
+    throw invalidRequest(`Fleet ${fleet.fleetId} is a container fleet; it has no runtime configuration.`);
   checkRuntimeConfiguration(input.RuntimeConfiguration);
   await services.lifecycle.change(ctx.scope, fleet.fleetId, (t) => {
     liveForChange(t, "UpdateRuntimeConfiguration");
@@ -277,7 +290,8 @@ async function fleetActions(
   verb: "started" | "stopped",
 ): Promise<StartFleetActionsOutput> {
   const { fleet } = await requireLiveState(services.store, ctx.scope, input.FleetId!);
-  if (fleet.state?.kind === "ANYWHERE") throw invalidRequest(`Fleet actions apply to EC2 and container fleets; fleet ${fleet.fleetId} is ANYWHERE.`);
+  if (fleet.state?.kind === "ANYWHERE")
+    throw invalidRequest(`Fleet actions apply to EC2 and container fleets; fleet ${fleet.fleetId} is ANYWHERE.`);
   const location = input.Location ?? ctx.scope.region;
   await services.lifecycle.change(ctx.scope, fleet.fleetId, (t) => {
     liveForChange(t, verb === "started" ? "StartFleetActions" : "StopFleetActions");

@@ -92,9 +92,15 @@ function eventProblem(e: Record<string, unknown>): string | undefined {
   return problems[0];
 }
 
-export async function ingestEvents(services: Services, batch: IngestEvent[], defaultFleet?: string, bodyScope?: { Region?: unknown; AccountId?: unknown }): Promise<{ EventIds: string[] }> {
+export async function ingestEvents(
+  services: Services,
+  batch: IngestEvent[],
+  defaultFleet?: string,
+  bodyScope?: { Region?: unknown; AccountId?: unknown },
+): Promise<{ EventIds: string[] }> {
   if (batch.length === 0) throw invalidRequest("Events must hold at least one event.");
-  if (batch.length > MAX_INGEST_BATCH) throw invalidRequest(`A batch holds at most ${MAX_INGEST_BATCH} events; this one has ${batch.length}. Split it.`);
+  if (batch.length > MAX_INGEST_BATCH)
+    throw invalidRequest(`A batch holds at most ${MAX_INGEST_BATCH} events; this one has ${batch.length}. Split it.`);
   const now = services.clock.now();
   const fleets = new Map<string, FleetRecord>();
   const byScope = new Map<string, { scope: Scope; events: NewEvent[] }>();
@@ -106,19 +112,31 @@ export async function ingestEvents(services: Services, batch: IngestEvent[], def
     if (problem) throw invalidRequest(`${where}: ${problem}. Nothing in this batch was stored.`);
     const ref = raw.FleetId ?? defaultFleet;
     if (typeof ref !== "string" || !satisfies(ref, "FleetIdOrArn")) {
-      throw invalidRequest(`${where}: FleetId must be a fleet ID (fleet-...) or fleet ARN, got ${JSON.stringify(ref ?? null)}. Nothing in this batch was stored.`);
+      throw invalidRequest(
+        `${where}: FleetId must be a fleet ID (fleet-...) or fleet ARN, got ${JSON.stringify(ref ?? null)}. Nothing in this batch was stored.`,
+      );
     }
     // An ARN names its own account and region; explicit Region/AccountId fields must agree with it.
     const arnScope = parseFleetRef(ref).arnScope;
-    const scope = scopeOf(services, `${where}: `, raw.Region ?? bodyScope?.Region ?? arnScope?.region, raw.AccountId ?? bodyScope?.AccountId ?? arnScope?.accountId);
+    const scope = scopeOf(
+      services,
+      `${where}: `,
+      raw.Region ?? bodyScope?.Region ?? arnScope?.region,
+      raw.AccountId ?? bodyScope?.AccountId ?? arnScope?.accountId,
+    );
     if (arnScope && (arnScope.region !== scope.region || arnScope.accountId !== scope.accountId)) {
-      throw invalidRequest(`${where}: FleetId ${ref} is in ${arnScope.accountId}/${arnScope.region} but the batch names ${scope.accountId}/${scope.region}. Nothing in this batch was stored.`);
+      throw invalidRequest(
+        `${where}: FleetId ${ref} is in ${arnScope.accountId}/${arnScope.region} but the batch names ${scope.accountId}/${scope.region}. Nothing in this batch was stored.`,
+      );
     }
     const key = `${scope.accountId}/${scope.region}/${ref}`;
     let fleet = fleets.get(key);
     if (!fleet) {
       fleet = await findFleet(services.store, scope, ref);
-      if (!fleet) throw notFound(`${where}: fleet ${ref} not found in account ${scope.accountId}, region ${scope.region}. Nothing in this batch was stored.`);
+      if (!fleet)
+        throw notFound(
+          `${where}: fleet ${ref} not found in account ${scope.accountId}, region ${scope.region}. Nothing in this batch was stored.`,
+        );
       fleets.set(key, fleet);
     }
     const group = `${scope.accountId}/${scope.region}`;

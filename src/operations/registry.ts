@@ -7,17 +7,35 @@ import { describeFleetEvents } from "./fleet-events.js";
 import { createBuild, deleteBuild, describeBuild, listBuilds } from "./builds.js";
 import { describeFleetCapacity, updateFleetCapacity } from "./capacity.js";
 import {
-  createContainerFleet, createContainerGroupDefinition, deleteContainerFleet, deleteContainerGroupDefinition, describeContainerFleet,
-  describeContainerGroupDefinition, listContainerFleets, updateContainerFleet,
+  createContainerFleet,
+  createContainerGroupDefinition,
+  deleteContainerFleet,
+  deleteContainerGroupDefinition,
+  describeContainerFleet,
+  describeContainerGroupDefinition,
+  listContainerFleets,
+  updateContainerFleet,
 } from "./containers.js";
 import { listTagsForResource, tagResource, untagResource } from "./tags.js";
 import { createVpcPeeringConnection, deleteVpcPeeringConnection, describeVpcPeeringConnections } from "./vpc.js";
 import {
-  createFleet, deleteFleet, describeFleetAttributes, describeRuntimeConfiguration, listFleets, startFleetActions, stopFleetActions,
-  updateFleetAttributes, updateRuntimeConfiguration,
+  createFleet,
+  deleteFleet,
+  describeFleetAttributes,
+  describeRuntimeConfiguration,
+  listFleets,
+  startFleetActions,
+  stopFleetActions,
+  updateFleetAttributes,
+  updateRuntimeConfiguration,
 } from "./fleets.js";
 import {
-  createFleetLocations, createLocation, deleteFleetLocations, deleteLocation, describeFleetLocationAttributes, listLocations,
+  createFleetLocations,
+  createLocation,
+  deleteFleetLocations,
+  deleteLocation,
+  describeFleetLocationAttributes,
+  listLocations,
 } from "./locations.js";
 
 // Inputs arrive already checked against the model, so each handler's declared input type holds.

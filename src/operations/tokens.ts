@@ -13,12 +13,7 @@ export class TokenSigner {
   constructor(private readonly secret: Buffer) {}
 
   private mac(binding: readonly unknown[], payload: string): Buffer {
-    return createHmac("sha256", this.secret)
-      .update(JSON.stringify(binding))
-      .update("\n")
-      .update(payload)
-      .digest()
-      .subarray(0, MAC_BYTES);
+    return createHmac("sha256", this.secret).update(JSON.stringify(binding)).update("\n").update(payload).digest().subarray(0, MAC_BYTES);
   }
 
   seal(binding: readonly unknown[], position: unknown): string {
@@ -32,7 +27,9 @@ export class TokenSigner {
     const payload = dot > 0 ? Buffer.from(token.slice(0, dot), "base64url").toString("utf8") : "";
     const given = dot > 0 ? Buffer.from(token.slice(dot + 1), "base64url") : Buffer.alloc(0);
     if (given.length !== MAC_BYTES) {
-      throw invalidRequest("Invalid NextToken: it is not a token this service issued. Pass the NextToken from a previous response unchanged.");
+      throw invalidRequest(
+        "Invalid NextToken: it is not a token this service issued. Pass the NextToken from a previous response unchanged.",
+      );
     }
     if (!timingSafeEqual(given, this.mac(binding, payload))) {
       throw invalidRequest(

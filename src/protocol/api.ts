@@ -22,7 +22,12 @@ export function operationFromTarget(target: string | string[] | undefined): stri
   }
   const name = target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
   if (!name || !operations[name]) {
-    throw unknownOperation(`Unknown operation '${target}'. liftlog implements: ${Object.keys(operations).sort().map((o) => prefix + o).join(", ")}.`);
+    throw unknownOperation(
+      `Unknown operation '${target}'. liftlog implements: ${Object.keys(operations)
+        .sort()
+        .map((o) => prefix + o)
+        .join(", ")}.`,
+    );
   }
   return name;
 }

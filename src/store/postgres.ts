@@ -11,7 +11,16 @@ import { randomBytes } from "node:crypto";
 import { postgresMigrations } from "./migrations/postgres.js";
 import { firstOccurrences, landedEvents, planCoalesced, type Target } from "./coalesce.js";
 import type {
-  AppendOptions, DueClaim, EventQuery, FleetQuery, FleetRecord, NewEvent, ResourceRecord, Scope, Store, StoredEvent,
+  AppendOptions,
+  DueClaim,
+  EventQuery,
+  FleetQuery,
+  FleetRecord,
+  NewEvent,
+  ResourceRecord,
+  Scope,
+  Store,
+  StoredEvent,
 } from "./types.js";
 
 export interface PostgresOptions {
@@ -84,8 +93,19 @@ function toEvent(row: EventRow, fleetId: string): StoredEvent {
 }
 
 const fleetValues = (f: FleetRecord) => [
-  f.accountId, f.region, f.fleetId, f.fleetArn, f.name, f.kind, f.status, f.creationTimeMs, f.terminationTimeMs ?? null, f.deleted, JSON.stringify(f.attributes),
-  f.state !== undefined ? JSON.stringify(f.state) : null, f.nextDueMs ?? null,
+  f.accountId,
+  f.region,
+  f.fleetId,
+  f.fleetArn,
+  f.name,
+  f.kind,
+  f.status,
+  f.creationTimeMs,
+  f.terminationTimeMs ?? null,
+  f.deleted,
+  JSON.stringify(f.attributes),
+  f.state !== undefined ? JSON.stringify(f.state) : null,
+  f.nextDueMs ?? null,
 ];
 
 const INSERT_FLEET = `INSERT INTO fleets (account_id, region, fleet_id, fleet_arn, name, kind, status, creation_time_ms, termination_time_ms, deleted, attributes, state, next_due_ms)
@@ -123,7 +143,9 @@ export class PostgresStore implements Store {
     await this.transaction(async (client) => {
       await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await client.query("CREATE TABLE IF NOT EXISTS liftlog_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+      await client.query(
+        "CREATE TABLE IF NOT EXISTS liftlog_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+      );
       const { rows } = await client.query<{ v: number | null }>("SELECT max(version) AS v FROM liftlog_migrations");
       for (let version = rows[0]?.v ?? 0; version < postgresMigrations.length; version++) {
         await client.query(postgresMigrations[version]!);
@@ -238,7 +260,11 @@ export class PostgresStore implements Store {
     for (const t of plan.raised) {
       await client.query({ name: "raise-count", text: "UPDATE events SET count = $1 WHERE seq = $2", values: [t.count, t.seq] });
     }
-    const inserted = await this.insertRows(client, pks, plan.inserts.map((t: Target) => ({ ...t.event, count: t.count })));
+    const inserted = await this.insertRows(
+      client,
+      pks,
+      plan.inserts.map((t: Target) => ({ ...t.event, count: t.count })),
+    );
     plan.inserts.forEach((t, i) => (t.seq = inserted[i]!.seq));
     return landedEvents(plan, (t) => t.seq!);
   }
@@ -293,7 +319,9 @@ export class PostgresStore implements Store {
   }
 
   async nextDueMs(): Promise<number | undefined> {
-    const { rows } = await this.pool.query<{ due: string | null }>("SELECT min(next_due_ms) AS due FROM fleets WHERE next_due_ms IS NOT NULL");
+    const { rows } = await this.pool.query<{ due: string | null }>(
+      "SELECT min(next_due_ms) AS due FROM fleets WHERE next_due_ms IS NOT NULL",
+    );
     return rows[0]?.due != null ? Number(rows[0].due) : undefined;
   }
 
@@ -408,7 +436,10 @@ export class PostgresStore implements Store {
 
   async secret(name: string): Promise<Buffer> {
     // Every node reads the same secret: the first to start creates it, the rest find it.
-    await this.pool.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [`secret:${name}`, randomBytes(32)]);
+    await this.pool.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [
+      `secret:${name}`,
+      randomBytes(32),
+    ]);
     const { rows } = await this.pool.query<{ value: Buffer }>("SELECT value FROM meta WHERE key = $1", [`secret:${name}`]);
     return rows[0]!.value;
   }

@@ -12,7 +12,16 @@ import { randomBytes } from "node:crypto";
 import { sqliteMigrations } from "./migrations/sqlite.js";
 import { firstOccurrences, landedEvents, planCoalesced } from "./coalesce.js";
 import type {
-  AppendOptions, DueClaim, EventQuery, FleetQuery, FleetRecord, NewEvent, ResourceRecord, Scope, Store, StoredEvent,
+  AppendOptions,
+  DueClaim,
+  EventQuery,
+  FleetQuery,
+  FleetRecord,
+  NewEvent,
+  ResourceRecord,
+  Scope,
+  Store,
+  StoredEvent,
 } from "./types.js";
 
 interface FleetRow {
@@ -96,9 +105,7 @@ export class SqliteStore implements Store {
       fleetPk: db.prepare<[string, string, string], { pk: number }>(
         "SELECT pk FROM fleets WHERE account_id = ? AND region = ? AND fleet_id = ?",
       ),
-      getFleet: db.prepare<[string, string, string], FleetRow>(
-        "SELECT * FROM fleets WHERE account_id = ? AND region = ? AND fleet_id = ?",
-      ),
+      getFleet: db.prepare<[string, string, string], FleetRow>("SELECT * FROM fleets WHERE account_id = ? AND region = ? AND fleet_id = ?"),
       insertFleet: db.prepare(
         `INSERT INTO fleets (account_id, region, fleet_id, fleet_arn, name, kind, status, creation_time_ms, termination_time_ms, deleted, attributes, state, next_due_ms)
          VALUES (@accountId, @region, @fleetId, @fleetArn, @name, @kind, @status, @creationTimeMs, @terminationTimeMs, @deleted, @attributes, @state, @nextDueMs)`,
@@ -135,7 +142,10 @@ export class SqliteStore implements Store {
       getResource: db.prepare<[string, string, string, string], { body: string }>(
         "SELECT body FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?",
       ),
-      listResources: db.prepare<[{ account: string; region: string; type: string; after: string | null; limit: number }], { resource_id: string; body: string }>(
+      listResources: db.prepare<
+        [{ account: string; region: string; type: string; after: string | null; limit: number }],
+        { resource_id: string; body: string }
+      >(
         `SELECT resource_id, body FROM resources WHERE account_id = @account AND region = @region AND type = @type
            AND pk > COALESCE((SELECT pk FROM resources WHERE account_id = @account AND region = @region AND type = @type AND resource_id = @after),
                              CASE WHEN @after IS NULL THEN 0 ELSE 9223372036854775807 END)
@@ -165,20 +175,24 @@ export class SqliteStore implements Store {
 
   /** Applies pending versions in one write transaction, so two processes opening a new file cannot both apply one. */
   private migrate(): void {
-    this.db.transaction(() => {
-      const current = this.db.pragma("user_version", { simple: true }) as number;
-      for (let version = current; version < sqliteMigrations.length; version++) {
-        this.db.exec(sqliteMigrations[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const current = this.db.pragma("user_version", { simple: true }) as number;
+        for (let version = current; version < sqliteMigrations.length; version++) {
+          this.db.exec(sqliteMigrations[version]!);
+          this.db.pragma(`user_version = ${version + 1}`);
+        }
+      })
+      .immediate();
   }
 
   async createFleet(fleet: FleetRecord, events: NewEvent[] = []): Promise<StoredEvent[]> {
-    return this.db.transaction(() => {
-      this.stmts.insertFleet.run(fleetParams(fleet));
-      return this.insertEvents(fleet, events);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.stmts.insertFleet.run(fleetParams(fleet));
+        return this.insertEvents(fleet, events);
+      })
+      .immediate();
   }
 
   async getFleet(scope: Scope, fleetId: string): Promise<FleetRecord | undefined> {
@@ -204,17 +218,21 @@ export class SqliteStore implements Store {
   }
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
-    return this.db.transaction(() => {
-      const stored =
-        options.coalesceWithinMs === undefined ? this.insertEvents(scope, events) : this.coalesceEvents(scope, events, options.coalesceWithinMs);
-      for (const fleet of fleets) {
-        this.stmts.updateFleet.run(fleetParams(fleet));
-        if (options.releaseClaimOf !== undefined) {
-          this.stmts.releaseClaim.run(fleet.accountId, fleet.region, fleet.fleetId, options.releaseClaimOf);
+    return this.db
+      .transaction(() => {
+        const stored =
+          options.coalesceWithinMs === undefined
+            ? this.insertEvents(scope, events)
+            : this.coalesceEvents(scope, events, options.coalesceWithinMs);
+        for (const fleet of fleets) {
+          this.stmts.updateFleet.run(fleetParams(fleet));
+          if (options.releaseClaimOf !== undefined) {
+            this.stmts.releaseClaim.run(fleet.accountId, fleet.region, fleet.fleetId, options.releaseClaimOf);
+          }
         }
-      }
-      return stored;
-    }).immediate();
+        return stored;
+      })
+      .immediate();
   }
 
   private fleetPkOf(scope: Scope, fleetId: string, cache: Map<string, number>): number {
@@ -232,14 +250,26 @@ export class SqliteStore implements Store {
     const pks = new Map<string, number>();
     return events.map((event) => {
       const count = event.count ?? 1;
-      return { ...event, seq: this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, count), count, hasLog: event.log !== undefined };
+      return {
+        ...event,
+        seq: this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, count),
+        count,
+        hasLog: event.log !== undefined,
+      };
     });
   }
 
   private insertEvent(pk: number, event: NewEvent, count: number): number {
     const hasLog = event.log !== undefined;
     const { lastInsertRowid } = this.stmts.insertEvent.run(
-      pk, event.eventId, event.resourceId, event.eventCode, event.message, event.eventTimeMs, count, hasLog ? 1 : 0,
+      pk,
+      event.eventId,
+      event.resourceId,
+      event.eventCode,
+      event.message,
+      event.eventTimeMs,
+      count,
+      hasLog ? 1 : 0,
     );
     const seq = Number(lastInsertRowid);
     if (hasLog) this.stmts.insertLog.run(seq, event.log);
@@ -318,7 +348,9 @@ export class SqliteStore implements Store {
     const sql = `SELECT ${EVENT_COLUMNS} FROM fleets f CROSS JOIN events e
       WHERE f.account_id = ? AND f.region = ? AND f.fleet_id = ? AND ${conditions.join(" AND ")}
       ORDER BY e.event_time_ms DESC, e.seq DESC LIMIT ?`;
-    return this.cachedStatement(sql).all(...params).map(toEvent);
+    return this.cachedStatement(sql)
+      .all(...params)
+      .map(toEvent);
   }
 
   async getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined> {

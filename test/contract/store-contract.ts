@@ -35,7 +35,15 @@ export function fleetRecord(s: Scope, overrides: Partial<FleetRecord> = {}): Fle
 }
 
 export function newEvent(fleetId: string, eventTimeMs: number, overrides: Partial<NewEvent> = {}): NewEvent {
-  return { eventId: randomUUID(), fleetId, resourceId: fleetId, eventCode: "GENERIC_EVENT", message: `event at ${eventTimeMs}`, eventTimeMs, ...overrides };
+  return {
+    eventId: randomUUID(),
+    fleetId,
+    resourceId: fleetId,
+    eventCode: "GENERIC_EVENT",
+    message: `event at ${eventTimeMs}`,
+    eventTimeMs,
+    ...overrides,
+  };
 }
 
 /** Reads a whole log page by page through the keyset API. */
@@ -106,11 +114,20 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       await store.createFleet(fleetRecord({ ...s, region: "ap-southeast-1" }));
       const live = fleets.filter((f) => !f.deleted).map((f) => f.fleetId);
       const first = await store.listFleets(s, { limit: 2 });
-      assert.deepEqual(first.map((f) => f.fleetId), live.slice(0, 2));
+      assert.deepEqual(
+        first.map((f) => f.fleetId),
+        live.slice(0, 2),
+      );
       const rest = await store.listFleets(s, { limit: 10, afterFleetId: first[1]!.fleetId });
-      assert.deepEqual(rest.map((f) => f.fleetId), live.slice(2));
+      assert.deepEqual(
+        rest.map((f) => f.fleetId),
+        live.slice(2),
+      );
       const withDeleted = await store.listFleets(s, { limit: 10, includeDeleted: true });
-      assert.deepEqual(withDeleted.map((f) => f.fleetId), fleets.map((f) => f.fleetId));
+      assert.deepEqual(
+        withDeleted.map((f) => f.fleetId),
+        fleets.map((f) => f.fleetId),
+      );
     });
 
     it("returns events newest first, ties broken by the later-stored first, across every page size", async () => {
@@ -119,12 +136,19 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       // 300 events at 100 distinct times, three per millisecond, stored out of time order.
       const events = Array.from({ length: 300 }, (_, i) => newEvent(fleet.fleetId, 1_000 + ((i * 37) % 100), { message: `m${i}` }));
       const stored = await store.appendEvents(scope, events);
-      assert.deepEqual(stored.map((e) => e.eventId), events.map((e) => e.eventId));
+      assert.deepEqual(
+        stored.map((e) => e.eventId),
+        events.map((e) => e.eventId),
+      );
       const seqs = stored.map((e) => e.seq);
       for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!, "sequence numbers increase in store order");
       const expected = newestFirst(events, seqs);
       for (const pageSize of [1, 3, 7, 100, 301]) {
-        assert.deepEqual((await readAll(store, scope, fleet.fleetId, pageSize)).map((e) => e.eventId), expected, `page size ${pageSize}`);
+        assert.deepEqual(
+          (await readAll(store, scope, fleet.fleetId, pageSize)).map((e) => e.eventId),
+          expected,
+          `page size ${pageSize}`,
+        );
       }
     });
 
@@ -169,7 +193,10 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       await store.createFleet(fleet);
       const events = Array.from({ length: 50 }, (_, i) => newEvent(fleet.fleetId, 10_000 + i));
       const stored = await store.appendEvents(scope, events);
-      const expected = newestFirst(events, stored.map((e) => e.seq));
+      const expected = newestFirst(
+        events,
+        stored.map((e) => e.seq),
+      );
       const seen: string[] = [];
       let after;
       for (let round = 0; ; round++) {
@@ -202,7 +229,10 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       await store.createFleet(a);
       await store.createFleet(b);
       await store.appendEvents(scope, [newEvent(a.fleetId, 1), newEvent(b.fleetId, 2)]);
-      assert.deepEqual((await store.queryEvents(scope, { fleetId: a.fleetId, limit: 10 })).map((e) => e.fleetId), [a.fleetId]);
+      assert.deepEqual(
+        (await store.queryEvents(scope, { fleetId: a.fleetId, limit: 10 })).map((e) => e.fleetId),
+        [a.fleetId],
+      );
       assert.deepEqual(await store.queryEvents(otherAccount, { fleetId: a.fleetId, limit: 10 }), []);
       assert.deepEqual(await store.queryEvents(otherRegion, { fleetId: a.fleetId, limit: 10 }), []);
       await assert.rejects(store.appendEvents(otherAccount, [newEvent(a.fleetId, 3)]));
@@ -220,7 +250,13 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       for (let n = 5; n === 5; ) batches.push((n = await store.deleteEventsBefore(cutoff, 5)));
       assert.deepEqual(batches, [5, 5, 2]);
       const left = await store.queryEvents(s, { fleetId: fleet.fleetId, limit: 100 });
-      assert.deepEqual(left.map((e) => e.eventId), events.slice(12).map((e) => e.eventId).reverse());
+      assert.deepEqual(
+        left.map((e) => e.eventId),
+        events
+          .slice(12)
+          .map((e) => e.eventId)
+          .reverse(),
+      );
       assert.equal(await store.getEventLog(s, events[3]!.eventId), undefined);
       assert.deepEqual(await store.getEventLog(s, events[12]!.eventId), { fleetId: fleet.fleetId, log: "log 12" });
     });
@@ -243,7 +279,10 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       await store.appendEvents(scope, events);
       store = await factory.reopen!(store);
       const read = await readAll(store, scope, fleet.fleetId, 6);
-      assert.deepEqual(read.map((e) => e.eventId), events.map((e) => e.eventId).reverse());
+      assert.deepEqual(
+        read.map((e) => e.eventId),
+        events.map((e) => e.eventId).reverse(),
+      );
       assert.deepEqual(await store.getEventLog(scope, events[5]!.eventId), { fleetId: fleet.fleetId, log: "log 5" });
     });
   });

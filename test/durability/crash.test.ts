@@ -43,10 +43,17 @@ async function killDuringIngest(args: string[], dataDir?: string) {
       stored.push(...page.Events!.map((e) => ({ id: e.EventId!, message: e.Message! })));
     }
     const storedIds = new Set(stored.map((e) => e.id));
-    assert.deepEqual(acked.filter((id) => !storedIds.has(id)), [], "every acknowledged event survived");
+    assert.deepEqual(
+      acked.filter((id) => !storedIds.has(id)),
+      [],
+      "every acknowledged event survived",
+    );
     // Whole batches only: the stored events are the first k batches sent, complete.
     const k = stored.length / 200;
-    assert.ok(Number.isInteger(k) && k * 200 >= acked.length, `stored ${stored.length} events: whole batches, at least the acknowledged ones`);
+    assert.ok(
+      Number.isInteger(k) && k * 200 >= acked.length,
+      `stored ${stored.length} events: whole batches, at least the acknowledged ones`,
+    );
     assert.deepEqual(stored.map((e) => e.message).reverse(), sent.slice(0, k).flat());
   } finally {
     await second.dispose();

@@ -23,7 +23,9 @@ export interface RunningServer {
   dispose(): Promise<void>;
 }
 
-export async function startServer(options: { args?: string[]; dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+export async function startServer(
+  options: { args?: string[]; dataDir?: string; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "liftlog-test-"));
   const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
@@ -77,7 +79,11 @@ export async function admin(endpoint: string, path: string, body: unknown, heade
 }
 
 export async function registerFleet(endpoint: string, region = "us-west-2", accountId?: string) {
-  const { status, body } = await admin(endpoint, "/_liftlog/fleets", { Name: `test-${Date.now()}`, Region: region, ...(accountId ? { AccountId: accountId } : {}) });
+  const { status, body } = await admin(endpoint, "/_liftlog/fleets", {
+    Name: `test-${Date.now()}`,
+    Region: region,
+    ...(accountId ? { AccountId: accountId } : {}),
+  });
   if (status !== 200) throw new Error(`register fleet: ${status} ${JSON.stringify(body)}`);
   return body as { FleetId: string; FleetArn: string };
 }
@@ -94,7 +100,13 @@ export interface IngestedEvent {
  * Ingests events in batches; returns the assigned EventIds in input order. A bare fleet ID is
  * looked up in `region` (registerFleet's default), an ARN in its own region.
  */
-export async function ingest(endpoint: string, fleetId: string, events: IngestedEvent[], batch = 5000, region = "us-west-2"): Promise<string[]> {
+export async function ingest(
+  endpoint: string,
+  fleetId: string,
+  events: IngestedEvent[],
+  batch = 5000,
+  region = "us-west-2",
+): Promise<string[]> {
   const ids: string[] = [];
   const where = fleetId.startsWith("arn:") ? {} : { Region: region };
   for (let i = 0; i < events.length; i += batch) {

@@ -162,7 +162,11 @@ for (const store of STORES) {
       assert.deepEqual(await status(), ["NEW"]);
       const history = (code: string, t: number) => ({ EventCode: code, Message: `Fleet ${external.FleetId} ${code}`, EventTime: t });
       const ok = async (events: object[]) => assert.equal((await ingestRaw({ FleetId: external.FleetArn, Events: events })).status, 200);
-      await ok([history("FLEET_STATE_DOWNLOADING", 1_600_000_000), history("FLEET_STATE_ACTIVE", 1_600_000_600), history("GENERIC_EVENT", 1_600_000_900)]);
+      await ok([
+        history("FLEET_STATE_DOWNLOADING", 1_600_000_000),
+        history("FLEET_STATE_ACTIVE", 1_600_000_600),
+        history("GENERIC_EVENT", 1_600_000_900),
+      ]);
       assert.deepEqual(await status(), ["ACTIVE"]);
       await ok([history("FLEET_STATE_ERROR", 1_500_000_000)]); // older than the newest state event: no effect
       assert.deepEqual(await status(), ["ACTIVE"]);

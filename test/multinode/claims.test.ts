@@ -29,7 +29,12 @@ it("PostgreSQL: concurrent claims from four nodes are disjoint and cover every d
           const batch = await store.claimDueFleets(10_000, { owner, leaseMs: 60_000, limit: 7 });
           if (batch.length === 0) return mine;
           mine.push(...batch.map((f) => f.fleetId));
-          await store.appendEvents(scope, [], batch.map((f) => ({ ...f, nextDueMs: undefined })), { releaseClaimOf: owner });
+          await store.appendEvents(
+            scope,
+            [],
+            batch.map((f) => ({ ...f, nextDueMs: undefined })),
+            { releaseClaimOf: owner },
+          );
         }
       }),
     );

@@ -79,14 +79,22 @@ describe("lifecycle timers on two nodes", { skip }, () => {
       const build = await readyBuild(client);
       const fleetId = (await ec2Fleet(client, build)).FleetAttributes!.FleetId!;
       // Kill it mid-creation: once its own timers have moved the fleet past NEW.
-      const midway = await until("creation under way", async () => {
-        const status = await fleetStatus(client, fleetId);
-        return status !== "NEW" ? status : undefined;
-      }, 30_000);
+      const midway = await until(
+        "creation under way",
+        async () => {
+          const status = await fleetStatus(client, fleetId);
+          return status !== "NEW" ? status : undefined;
+        },
+        30_000,
+      );
       await killable.stop("SIGKILL");
       assert.notEqual(midway, "ACTIVE", "the kill landed before creation finished");
       // Whatever the killed node had done stays; node A or B (polling the shared schedule) finishes the rest.
-      await until(`${fleetId} ACTIVE after the kill`, async () => ((await fleetStatus(clients[1]!, fleetId)) === "ACTIVE" ? true : undefined), 150_000);
+      await until(
+        `${fleetId} ACTIVE after the kill`,
+        async () => ((await fleetStatus(clients[1]!, fleetId)) === "ACTIVE" ? true : undefined),
+        150_000,
+      );
       assertCreatedOnce(await allEvents(clients[0]!, fleetId));
     } finally {
       client.destroy();

@@ -6,8 +6,22 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { CreateBuildCommand, DescribeFleetAttributesCommand, DescribeFleetEventsCommand, CreateFleetCommand } from "@aws-sdk/client-gamelift";
-import { startServer, registerFleet, ingest, gamelift, expectedOrder, pythonToolsMissing, type RunningServer, type IngestedEvent } from "../helpers/server.js";
+import {
+  CreateBuildCommand,
+  DescribeFleetAttributesCommand,
+  DescribeFleetEventsCommand,
+  CreateFleetCommand,
+} from "@aws-sdk/client-gamelift";
+import {
+  startServer,
+  registerFleet,
+  ingest,
+  gamelift,
+  expectedOrder,
+  pythonToolsMissing,
+  type RunningServer,
+  type IngestedEvent,
+} from "../helpers/server.js";
 import { createTestDatabase, pgUnavailable } from "../helpers/postgres.js";
 
 const skip = await pgUnavailable();
@@ -34,7 +48,8 @@ describe("two nodes on one PostgreSQL", { skip }, () => {
     }));
     // Ingest through node B, half the batches, and node A the other half.
     const ids: string[] = [];
-    for (let i = 0; i < events.length; i += 5000) ids.push(...(await ingest((i / 5000) % 2 ? a.endpoint : b.endpoint, fleet.FleetArn, events.slice(i, i + 5000))));
+    for (let i = 0; i < events.length; i += 5000)
+      ids.push(...(await ingest((i / 5000) % 2 ? a.endpoint : b.endpoint, fleet.FleetArn, events.slice(i, i + 5000))));
     expected = expectedOrder(ids, events);
   });
 
@@ -82,7 +97,10 @@ print(json.dumps({"pages": page, "ids": seen}))
 
   it("shows a fleet created on one node on the other", async () => {
     const build = await gamelift(a.endpoint).send(
-      new CreateBuildCommand({ Name: "multi-node", StorageLocation: { Bucket: "b", Key: "k.zip", RoleArn: "arn:aws:iam::111122223333:role/r" } }),
+      new CreateBuildCommand({
+        Name: "multi-node",
+        StorageLocation: { Bucket: "b", Key: "k.zip", RoleArn: "arn:aws:iam::111122223333:role/r" },
+      }),
     );
     const created = await gamelift(a.endpoint).send(
       new CreateFleetCommand({
@@ -94,8 +112,14 @@ print(json.dumps({"pages": page, "ids": seen}))
     );
     const id = created.FleetAttributes!.FleetId!;
     const seen = await gamelift(b.endpoint).send(new DescribeFleetAttributesCommand({ FleetIds: [id] }));
-    assert.deepEqual(seen.FleetAttributes!.map((f) => f.FleetId), [id]);
+    assert.deepEqual(
+      seen.FleetAttributes!.map((f) => f.FleetId),
+      [id],
+    );
     const events = await gamelift(b.endpoint).send(new DescribeFleetEventsCommand({ FleetId: id }));
-    assert.deepEqual(events.Events!.map((e) => e.EventCode), ["FLEET_CREATED"]);
+    assert.deepEqual(
+      events.Events!.map((e) => e.EventCode),
+      ["FLEET_CREATED"],
+    );
   });
 });

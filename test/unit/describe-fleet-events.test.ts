@@ -86,12 +86,18 @@ describe("DescribeFleetEvents", () => {
     assert.deepEqual(await walk({ StartTime: start, EndTime: end, Limit: 2 }), inRange);
     // One millisecond inside either bound drops the events on it.
     const narrower = await walk({ StartTime: new Date(start.getTime() + 1), EndTime: new Date(end.getTime() - 1) });
-    assert.deepEqual(narrower, expected((ms) => ms === (T0 + 1.001) * 1000));
+    assert.deepEqual(
+      narrower,
+      expected((ms) => ms === (T0 + 1.001) * 1000),
+    );
     assert.deepEqual(await walk({ StartTime: new Date((T0 + 0.999) * 1000), EndTime: new Date((T0 + 0.999) * 1000) }), ids.get(T0 + 0.999));
   });
 
   it("takes open-ended ranges", async () => {
-    assert.deepEqual(await walk({ StartTime: new Date((T0 + 2.5) * 1000) }), expected((ms) => ms >= (T0 + 2.5) * 1000));
+    assert.deepEqual(
+      await walk({ StartTime: new Date((T0 + 2.5) * 1000) }),
+      expected((ms) => ms >= (T0 + 2.5) * 1000),
+    );
     assert.deepEqual(await walk({ EndTime: new Date(T0 * 1000) }), ids.get(T0));
   });
 
@@ -105,7 +111,10 @@ describe("DescribeFleetEvents", () => {
 
   it("defaults Limit and clamps it to the maximum page size", async () => {
     const out = await describeFleetEvents(services, ctx, { FleetId: fleetId, Limit: 1000 });
-    assert.deepEqual(out.Events!.map((e) => e.EventId), expected().slice(0, 4));
+    assert.deepEqual(
+      out.Events!.map((e) => e.EventId),
+      expected().slice(0, 4),
+    );
     assert.ok(out.NextToken);
     const last = await describeFleetEvents(services, ctx, { FleetId: fleetId, Limit: 9 });
     assert.equal(last.Events!.length, 4);
@@ -120,8 +129,16 @@ describe("DescribeFleetEvents", () => {
   it("binds the token to fleet, time range, account and region", async () => {
     const { NextToken } = await describeFleetEvents(services, ctx, { FleetId: fleetId, Limit: 2 });
     const wrong = /does not belong to this request/;
-    await rejected(describeFleetEvents(services, ctx, { FleetId: fleetId, NextToken, StartTime: new Date(0) }), "InvalidRequestException", wrong);
-    await rejected(describeFleetEvents(services, ctx, { FleetId: fleetId, NextToken, EndTime: new Date((T0 + 9) * 1000) }), "InvalidRequestException", wrong);
+    await rejected(
+      describeFleetEvents(services, ctx, { FleetId: fleetId, NextToken, StartTime: new Date(0) }),
+      "InvalidRequestException",
+      wrong,
+    );
+    await rejected(
+      describeFleetEvents(services, ctx, { FleetId: fleetId, NextToken, EndTime: new Date((T0 + 9) * 1000) }),
+      "InvalidRequestException",
+      wrong,
+    );
     const other = await registerFleet(services, { Name: "other", Region: "us-west-2" });
     await rejected(describeFleetEvents(services, ctx, { FleetId: other.FleetId, NextToken }), "InvalidRequestException", wrong);
     // The same fleet seen from another account or region does not exist there at all.
@@ -129,12 +146,19 @@ describe("DescribeFleetEvents", () => {
     await rejected(describeFleetEvents(services, elsewhere, { FleetId: fleetId, NextToken }), "NotFoundException", /not found/);
     // The ID form and the ARN form are the same fleet, so the token carries over.
     const viaArn = await describeFleetEvents(services, ctx, { FleetId: fleetArn, NextToken, Limit: 2 });
-    assert.deepEqual(viaArn.Events!.map((e) => e.EventId), expected().slice(2, 4));
+    assert.deepEqual(
+      viaArn.Events!.map((e) => e.EventId),
+      expected().slice(2, 4),
+    );
   });
 
   it("does not find fleets of other accounts or regions, by ID or ARN", async () => {
     const otherRegion = { ...ctx, scope: { accountId: "000000000000", region: "eu-west-1" } };
-    await rejected(describeFleetEvents(services, otherRegion, { FleetId: fleetId }), "NotFoundException", /not found in account 000000000000, region eu-west-1/);
+    await rejected(
+      describeFleetEvents(services, otherRegion, { FleetId: fleetId }),
+      "NotFoundException",
+      /not found in account 000000000000, region eu-west-1/,
+    );
     await rejected(describeFleetEvents(services, otherRegion, { FleetId: fleetArn }), "NotFoundException", /not found/);
   });
 });

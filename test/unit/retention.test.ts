@@ -26,7 +26,10 @@ it("deletes exactly the events older than the retention period, across several b
     assert.equal(await job.runOnce(), old.length);
     assert.equal(await job.runOnce(), 0);
     const left = await store.queryEvents(scope, { fleetId: fleet.fleetId, limit: 100 });
-    assert.deepEqual(left.map((e) => e.eventId), [...recent.map((e) => e.eventId), boundary.eventId]);
+    assert.deepEqual(
+      left.map((e) => e.eventId),
+      [...recent.map((e) => e.eventId), boundary.eventId],
+    );
     assert.ok(await store.getFleet(scope, fleet.fleetId));
   } finally {
     await store.close();

@@ -24,7 +24,13 @@ describe("pagination tokens", () => {
 
   it("are refused for another fleet, time range, account or region", () => {
     const token = signer.seal(binding, [1, 2]);
-    for (const [i, value] of [[1, "111111111111"], [2, "eu-west-1"], [3, "fleet-b"], [4, 999], [5, 2000]] as const) {
+    for (const [i, value] of [
+      [1, "111111111111"],
+      [2, "eu-west-1"],
+      [3, "fleet-b"],
+      [4, 999],
+      [5, 2000],
+    ] as const) {
       const other = [...binding];
       other[i] = value;
       refused(token, other, /does not belong to this request/);

@@ -53,8 +53,18 @@ describe("request validation from the model", () => {
   });
 
   it("checks negative limits, lengths, enums and list items", () => {
-    rejects("DescribeFleetEvents", { FleetId: "fleet-1", Limit: -1 }, "InvalidRequestException", /Value '-1' at 'limit' .* greater than or equal to 1/);
-    rejects("DescribeFleetEvents", { FleetId: `fleet-${"a".repeat(600)}` }, "InvalidRequestException", /at 'fleetId' failed to satisfy constraint: Member must have length less than or equal to 512/);
+    rejects(
+      "DescribeFleetEvents",
+      { FleetId: "fleet-1", Limit: -1 },
+      "InvalidRequestException",
+      /Value '-1' at 'limit' .* greater than or equal to 1/,
+    );
+    rejects(
+      "DescribeFleetEvents",
+      { FleetId: `fleet-${"a".repeat(600)}` },
+      "InvalidRequestException",
+      /at 'fleetId' failed to satisfy constraint: Member must have length less than or equal to 512/,
+    );
     rejects(
       "CreateFleet",
       { Name: "n", FleetType: "CHEAP" },
@@ -62,7 +72,12 @@ describe("request validation from the model", () => {
       /Value 'CHEAP' at 'fleetType' failed to satisfy constraint: Member must satisfy enum value set: \[ON_DEMAND, SPOT\]/,
     );
     rejects("DescribeFleetAttributes", { FleetIds: ["fleet-1", "nope"] }, "InvalidRequestException", /Value 'nope' at 'fleetIds.2.member'/);
-    rejects("DescribeFleetAttributes", { FleetIds: [] }, "InvalidRequestException", /at 'fleetIds' failed to satisfy constraint: Member must have length greater than or equal to 1/);
+    rejects(
+      "DescribeFleetAttributes",
+      { FleetIds: [] },
+      "InvalidRequestException",
+      /at 'fleetIds' failed to satisfy constraint: Member must have length greater than or equal to 1/,
+    );
   });
 
   it("accepts fleet IDs and ARNs", () => {
@@ -80,9 +95,19 @@ describe("JSON 1.1 decoding", () => {
 
   it("refuses values of the wrong JSON type, naming the member", () => {
     rejects("DescribeFleetEvents", { FleetId: 42 }, "SerializationException", "Expected a string at 'FleetId' but got number.");
-    rejects("DescribeFleetEvents", { FleetId: "fleet-1", Limit: "10" }, "SerializationException", `Expected a 32-bit integer at 'Limit' but got "10".`);
+    rejects(
+      "DescribeFleetEvents",
+      { FleetId: "fleet-1", Limit: "10" },
+      "SerializationException",
+      `Expected a 32-bit integer at 'Limit' but got "10".`,
+    );
     rejects("DescribeFleetEvents", { FleetId: "fleet-1", Limit: 1.5 }, "SerializationException", /32-bit integer at 'Limit'/);
-    rejects("DescribeFleetEvents", { FleetId: "fleet-1", StartTime: "2024-01-01" }, "SerializationException", /timestamp in epoch seconds .* at 'StartTime'/);
+    rejects(
+      "DescribeFleetEvents",
+      { FleetId: "fleet-1", StartTime: "2024-01-01" },
+      "SerializationException",
+      /timestamp in epoch seconds .* at 'StartTime'/,
+    );
     rejects("DescribeFleetEvents", [], "SerializationException", "Expected an object at 'body' but got array.");
     rejects("DescribeFleetAttributes", { FleetIds: "fleet-1" }, "SerializationException", /Expected a list at 'FleetIds'/);
   });
@@ -100,7 +125,16 @@ describe("JSON 1.1 decoding", () => {
 describe("JSON 1.1 encoding", () => {
   it("writes timestamps as epoch seconds with a millisecond fraction and drops absent members", () => {
     const out = encodeOutput("DescribeFleetEvents", {
-      Events: [{ EventId: "e", EventCode: "FLEET_CREATED", EventTime: new Date(1579649342191), Message: "m", PreSignedLogUrl: undefined, Count: 1 }],
+      Events: [
+        {
+          EventId: "e",
+          EventCode: "FLEET_CREATED",
+          EventTime: new Date(1579649342191),
+          Message: "m",
+          PreSignedLogUrl: undefined,
+          Count: 1,
+        },
+      ],
       NextToken: undefined,
     });
     assert.equal(out, '{"Events":[{"Count":1,"EventCode":"FLEET_CREATED","EventId":"e","EventTime":1579649342.191,"Message":"m"}]}');
