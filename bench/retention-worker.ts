@@ -1,7 +1,7 @@
 /**
  * Runs the retention job (src/jobs/retention.ts) on its own connection to the benchmark's data,
  * in a worker thread, as another node would: the reader being timed in the main thread is not held
- * up by a synchronous store's deletes. Posts { deleted, seconds } when done.
+ * up by a synchronous store's deletes. Posts "ready" once its store is open, then { deleted, seconds }.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { LiftlogConfig } from "../src/config.js";
@@ -14,6 +14,7 @@ const store = await openStore(config);
 try {
   // A clock one retention day past the cutoff: the job deletes every event older than cutoffMs.
   const job = new RetentionJob(store, { now: () => cutoffMs + DAY_MS }, 1);
+  parentPort!.postMessage("ready");
   const started = process.hrtime.bigint();
   const deleted = await job.runOnce();
   parentPort!.postMessage({ deleted, seconds: Number(process.hrtime.bigint() - started) / 1e9 });

@@ -40,8 +40,10 @@ export async function measureRetention(
 
   const worker = new Worker(new URL("./retention-worker.js", import.meta.url), { workerData: { config, cutoffMs } });
   let result: { deleted: number; seconds: number } | undefined;
+  let ready!: () => void;
+  const opened = new Promise<void>((resolve) => (ready = resolve));
   const done = new Promise<void>((resolve, reject) => {
-    worker.once("message", (message: { deleted: number; seconds: number }) => (result = message));
+    worker.on("message", (message: "ready" | { deleted: number; seconds: number }) => (message === "ready" ? ready() : (result = message)));
     worker.once("error", reject);
     worker.once("exit", (code) => (code === 0 && result ? resolve() : reject(new Error(`the retention worker exited with code ${code}`))));
   });
@@ -49,7 +51,11 @@ export async function measureRetention(
   let finished = false;
   void done.finally(() => (finished = true)).catch(() => undefined);
   try {
-    for (let i = 0; !finished; i++) during.push(await read(i));
+    // The reader is timed from when the job starts deleting (not while the worker loads and opens its store).
+    await Promise.race([opened, done]);
+    let i = 0;
+    do during.push(await read(i++));
+    while (!finished);
     await done;
   } finally {
     await worker.terminate();
