@@ -2,7 +2,7 @@
  * Event IDs: UUIDs of version 7 (RFC 9562): the first 48 bits are the creation time in epoch
  * milliseconds, the rest random (74 bits). Being time-ordered, new IDs land at one end of the
  * unique index on event IDs instead of on random pages all over it, which keeps ingest fast as the
- * table grows (docs/performance.md, "Ingest"). The time is the machine's, not the service clock's:
+ * table grows (README, "Performance"). The time is the machine's, not the service clock's:
  * it orders index inserts and says nothing about the event.
  */
 import { randomFillSync } from "node:crypto";
