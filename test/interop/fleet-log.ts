@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Event } from "@aws-sdk/client-gamelift";
 import { expectedOrder, ingest, registerFleet, startServer, type IngestedEvent, type RunningServer } from "../helpers/server.js";
+import { EC2_CREATION as CREATION } from "../helpers/sequences.js";
 
 export const REGION = "us-west-2";
 const BASE_MS = 1_750_000_000_000;
@@ -22,19 +23,6 @@ function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const CREATION = [
-  "FLEET_CREATED",
-  "FLEET_STATE_DOWNLOADING",
-  "FLEET_CREATION_EXTRACTING_BUILD",
-  "FLEET_CREATION_RUNNING_INSTALLER",
-  "FLEET_CREATION_COMPLETED_INSTALLER",
-  "FLEET_STATE_VALIDATING",
-  "FLEET_CREATION_VALIDATING_RUNTIME_CONFIG",
-  "FLEET_STATE_BUILDING",
-  "FLEET_STATE_ACTIVATING",
-  "FLEET_STATE_ACTIVE",
-];
 
 const RUNTIME = [
   "SERVER_PROCESS_CRASHED",

@@ -69,19 +69,7 @@ export async function readyBuild(client: GameLiftClient): Promise<string> {
 
 export const LAUNCH_PATH = "/local/game/bin/server";
 
-/** The documented EC2 creation sequence (the seed page, DESIGN.md). */
-export const CREATION = [
-  "FLEET_CREATED",
-  "FLEET_STATE_DOWNLOADING",
-  "FLEET_CREATION_EXTRACTING_BUILD",
-  "FLEET_CREATION_RUNNING_INSTALLER",
-  "FLEET_CREATION_COMPLETED_INSTALLER",
-  "FLEET_STATE_VALIDATING",
-  "FLEET_CREATION_VALIDATING_RUNTIME_CONFIG",
-  "FLEET_STATE_BUILDING",
-  "FLEET_STATE_ACTIVATING",
-  "FLEET_STATE_ACTIVE",
-];
+export { EC2_CREATION as CREATION } from "../helpers/sequences.js";
 
 /** An EC2 fleet of `buildId` with the given scenario tag (none: the default). */
 export async function ec2Fleet(client: GameLiftClient, buildId: string, scenario?: string, extra: Partial<CreateFleetCommandInput> = {}) {

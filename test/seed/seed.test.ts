@@ -22,17 +22,10 @@ import { writeDemo } from "../../src/seed/write.js";
 import type { NewEvent } from "../../src/store/types.js";
 import { createTestDatabase, pgUnavailable } from "../helpers/postgres.js";
 import { BIN, gamelift, pythonToolsMissing, startServer } from "../helpers/server.js";
+import { EC2_CREATION } from "../helpers/sequences.js";
 
 const DAY = 86_400_000;
-const CREATION = [
-  "FLEET_CREATED",
-  "FLEET_STATE_DOWNLOADING",
-  "FLEET_CREATION_EXTRACTING_BUILD",
-  "FLEET_CREATION_RUNNING_INSTALLER",
-  "FLEET_CREATION_COMPLETED_INSTALLER",
-  "FLEET_STATE_VALIDATING",
-  "FLEET_CREATION_VALIDATING_RUNTIME_CONFIG",
-];
+const CREATION = EC2_CREATION.slice(0, EC2_CREATION.indexOf("FLEET_STATE_BUILDING"));
 const SUCCESS = [...CREATION, "FLEET_STATE_BUILDING", "FLEET_STATE_ACTIVATING", "FLEET_STATE_ACTIVE"];
 const FAILURE = [...CREATION, "FLEET_VALIDATION_LAUNCH_PATH_NOT_FOUND", "FLEET_STATE_ERROR"];
 const STAGES_WITH_LOGS = new Set([
