@@ -5,11 +5,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { defaultConfig, type LiftlogConfig } from "../src/config.js";
 import { openStore } from "../src/server.js";
 import type { Store } from "../src/store/types.js";
+import { createTestDatabase, runSql } from "../test/helpers/postgres.js";
 
 export interface BenchTarget {
   /** The engine, e.g. "SQLite", for the comparison table. */
@@ -46,32 +45,20 @@ export async function sqliteTarget(): Promise<BenchTarget> {
 
 /** A fresh database created through `url` (which needs CREATEDB), dropped at the end. */
 export async function postgresTarget(url: string): Promise<BenchTarget> {
-  const name = `liftlog_bench_${randomBytes(6).toString("hex")}`;
-  await adminQuery(url, `CREATE DATABASE ${name}`);
-  const dbUrl = new URL(url);
-  dbUrl.pathname = `/${name}`;
-  const config = { ...defaultConfig({}), db: dbUrl.toString() };
+  const db = await createTestDatabase(url, "liftlog_bench_");
+  const dbUrl = new URL(db.url);
+  const config = { ...defaultConfig({}), db: db.url };
   const store = await openStore(config);
   return {
     engine: "PostgreSQL",
-    label: `PostgreSQL (${name} on ${dbUrl.host})`,
+    label: `PostgreSQL (${dbUrl.pathname.slice(1)} on ${dbUrl.host})`,
     config,
     store,
-    vacuum: () => adminQuery(dbUrl.toString(), "VACUUM events, event_logs"),
-    server: { args: ["--db", dbUrl.toString()] },
+    vacuum: () => runSql(db.url, "VACUUM events, event_logs"),
+    server: { args: ["--db", db.url] },
     dispose: async () => {
       await store.close();
-      await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await db.drop();
     },
   };
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

@@ -21,8 +21,9 @@ export async function pgUnavailable(): Promise<string | undefined> {
   }
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+/** Runs one statement on its own connection to `url`. */
+export async function runSql(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(sql);
@@ -31,11 +32,17 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-/** Creates an empty database; returns its URL and a function that drops it. */
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `liftlog_test_${randomBytes(6).toString("hex")}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(PG_ADMIN_URL);
+/**
+ * Creates an empty database through `adminUrl` (which needs CREATEDB); returns its URL and a
+ * function that drops it.
+ */
+export async function createTestDatabase(
+  adminUrl = PG_ADMIN_URL,
+  prefix = "liftlog_test_",
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}${randomBytes(6).toString("hex")}`;
+  await runSql(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), drop: () => runSql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
