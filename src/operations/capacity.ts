@@ -16,8 +16,8 @@ import type { FleetState } from "../fleets/state.js";
 import { invalidFleetStatus, invalidRequest, limitExceeded, notFound } from "../protocol/errors.js";
 import type { FleetRecord } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
-import { findFleet, requireLiveState } from "./fleet-lookup.js";
-import { fleetPage, liveForChange } from "./fleets.js";
+import { requireLiveState } from "./fleet-lookup.js";
+import { liveForChange, namedOrPagedFleets } from "./fleets.js";
 
 /** Instances one location of a fleet may run (the service's limit depends on the instance type; liftlog keeps one). */
 export const MAX_INSTANCES_PER_LOCATION = 100;
@@ -108,10 +108,6 @@ export async function describeFleetCapacity(
   ctx: RequestContext,
   input: DescribeFleetCapacityInput,
 ): Promise<DescribeFleetCapacityOutput> {
-  if (input.FleetIds) {
-    const found = await Promise.all(input.FleetIds.map((id) => findFleet(services.store, ctx.scope, id)));
-    return { FleetCapacity: found.filter(hasCapacity).map(fleetCapacity) };
-  }
-  const { items, nextToken } = await fleetPage(services, ctx, "DescribeFleetCapacity", input, hasCapacity);
+  const { items, nextToken } = await namedOrPagedFleets(services, ctx, "DescribeFleetCapacity", input, hasCapacity);
   return { FleetCapacity: items.map(fleetCapacity), ...(nextToken ? { NextToken: nextToken } : {}) };
 }

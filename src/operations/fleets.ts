@@ -158,12 +158,7 @@ export async function describeFleetAttributes(
   ctx: RequestContext,
   input: DescribeFleetAttributesInput,
 ): Promise<DescribeFleetAttributesOutput> {
-  if (input.FleetIds) {
-    // With FleetIds the call is not paged (Limit is ignored) and unknown fleets are left out, as in GameLift.
-    const found = await Promise.all(input.FleetIds.map((id) => findFleet(services.store, ctx.scope, id)));
-    return { FleetAttributes: found.filter((f): f is FleetRecord => !!f && !f.deleted).map(fleetAttributes) };
-  }
-  const { items, nextToken } = await fleetPage(services, ctx, "DescribeFleetAttributes", input);
+  const { items, nextToken } = await namedOrPagedFleets(services, ctx, "DescribeFleetAttributes", input);
   return { FleetAttributes: items.map(fleetAttributes), ...(nextToken ? { NextToken: nextToken } : {}) };
 }
 
@@ -194,6 +189,22 @@ export function fleetPage(
     (f) => f.fleetId,
     keep,
   );
+}
+
+/**
+ * The fleets a Describe call over fleets is about: with FleetIds, the live ones found (unknown and
+ * deleted ones left out, Limit ignored, no paging, as in GameLift); otherwise a page of the caller's fleets.
+ */
+export async function namedOrPagedFleets(
+  services: Services,
+  ctx: RequestContext,
+  operation: string,
+  input: { FleetIds?: string[]; Limit?: number; NextToken?: string },
+  keep: (fleet: FleetRecord) => boolean = () => true,
+): Promise<{ items: FleetRecord[]; nextToken?: string }> {
+  if (!input.FleetIds) return fleetPage(services, ctx, operation, input, keep);
+  const found = await Promise.all(input.FleetIds.map((id) => findFleet(services.store, ctx.scope, id)));
+  return { items: found.filter((f): f is FleetRecord => !!f && !f.deleted && keep(f)) };
 }
 
 /** A live fleet for a change: NotFoundException if it was deleted meanwhile, InvalidFleetStatusException while DELETING. */
