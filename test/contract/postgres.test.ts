@@ -4,9 +4,8 @@
  * Without a reachable server the suite says so and skips.
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { PostgresStore } from "../../src/store/postgres.js";
-import { PG_ADMIN_URL as PG_URL, pgUnavailable } from "../helpers/postgres.js";
+import { PG_ADMIN_URL as PG_URL, pgUnavailable, runSql } from "../helpers/postgres.js";
 import { storeContract } from "./store-contract.js";
 
 const skip = await pgUnavailable();
@@ -21,12 +20,7 @@ storeContract(
       await store.close();
       return PostgresStore.open({ connectionString: PG_URL, schema, poolSize: 4 });
     },
-    cleanup: async () => {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    },
+    cleanup: () => runSql(PG_URL, `DROP SCHEMA IF EXISTS ${schema} CASCADE`),
   },
   skip,
 );

@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { PostgresStore } from "../../src/store/postgres.js";
 import type { FleetRecord, NewEvent, Scope, Store } from "../../src/store/types.js";
 import { fleetRecord } from "../contract/store-contract.js";
+import { PG_ADMIN_URL as PG_URL, pgUnavailable, runSql } from "../helpers/postgres.js";
 
-const PG_URL = process.env.LIFTLOG_TEST_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const scope: Scope = { accountId: "123456789012", region: "us-west-2" };
 const WINDOW = 900_000;
 
@@ -32,18 +31,6 @@ const crash = (fleetId: string, at: number, message = "crashed"): NewEvent => ({
   coalesce: true,
 });
 
-async function pgSkip(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return undefined;
-  } catch (err) {
-    return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 const dir = mkdtempSync(join(tmpdir(), "liftlog-lifecycle-store-"));
 const schema = `liftlog_lifecycle_${randomBytes(6).toString("hex")}`;
 const engines: { name: string; skip?: string; open: () => Promise<Store>; cleanup: () => Promise<void> }[] = [
@@ -54,14 +41,9 @@ const engines: { name: string; skip?: string; open: () => Promise<Store>; cleanu
   },
   {
     name: "postgres",
-    skip: await pgSkip(),
+    skip: await pgUnavailable(),
     open: () => PostgresStore.open({ connectionString: PG_URL, schema, poolSize: 2 }),
-    cleanup: async () => {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    },
+    cleanup: () => runSql(PG_URL, `DROP SCHEMA IF EXISTS ${schema} CASCADE`),
   },
 ];
 
