@@ -25,6 +25,20 @@ export const limitExceeded = (message: string) => new ServiceError("LimitExceede
 export const unauthorized = (message: string) => new ServiceError("UnauthorizedException", message);
 export const internalError = (message: string) => new ServiceError("InternalServiceException", message, 500);
 
+/**
+ * The fields of an error body, whatever the codec: `__type` (the code clients dispatch on) and the
+ * message twice. The model's error shapes name the member `Message`, and SDKs generated from models
+ * of before late 2024 read only that; newer SDKs and botocore read `message` first. Sending both
+ * gives every generation the text (and boto3 its modelled `e.response["Message"]`).
+ */
+export interface ErrorBody {
+  __type: string;
+  message: string;
+  Message: string;
+}
+
+export const errorBody = (err: ServiceError): ErrorBody => ({ __type: err.code, message: err.message, Message: err.message });
+
 /** The request's body was larger than the server accepts. */
 export const tooLarge = (limit: number) =>
   new ServiceError(

@@ -5,14 +5,14 @@
  *        |  not JSON, or a value of the wrong JSON type ........ SerializationException (400)
  *        |  model constraints (required, length, pattern, ...) .. InvalidRequestException (400)
  *   encodeOutput(op, value)  typed output -> JSON text (Date becomes epoch seconds with ms fraction)
- *   encodeError(err)         ServiceError -> {"__type", "message"}
+ *   encodeError(err)         ServiceError -> {"__type", "message", "Message"} (see errorBody)
  *
  * Anything else thrown while decoding is a bug in this codec and surfaces as a 500 from the caller.
  * Members the model does not know are ignored, as AWS services do.
  */
 import { serviceModel, shape, type Shape } from "../model/service-model.js";
 import { validate } from "../model/validate.js";
-import { serializationError, type ServiceError } from "./errors.js";
+import { errorBody, serializationError, type ServiceError } from "./errors.js";
 
 export const JSON11_CONTENT_TYPE = "application/x-amz-json-1.1";
 
@@ -150,5 +150,5 @@ export function encodeShape(shapeName: string, value: unknown): unknown {
 }
 
 export function encodeError(err: ServiceError): string {
-  return JSON.stringify({ __type: err.code, message: err.message });
+  return JSON.stringify(errorBody(err));
 }

@@ -140,7 +140,10 @@ describe("JSON 1.1 encoding", () => {
     assert.equal(out, '{"Events":[{"Count":1,"EventCode":"FLEET_CREATED","EventId":"e","EventTime":1579649342.191,"Message":"m"}]}');
   });
 
-  it("encodes errors as __type and message", () => {
-    assert.equal(encodeError(new ServiceError("NotFoundException", "gone")), '{"__type":"NotFoundException","message":"gone"}');
+  it("encodes errors as __type and the message as both message and Message", () => {
+    assert.equal(
+      encodeError(new ServiceError("NotFoundException", "gone")),
+      '{"__type":"NotFoundException","message":"gone","Message":"gone"}',
+    );
   });
 });
