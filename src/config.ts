@@ -20,7 +20,7 @@ export interface LiftlogConfig {
   /** When set, /_liftlog/ admin endpoints require `Authorization: Bearer <token>`. */
   adminToken?: string;
   /** Access key ID -> account ID. Unlisted keys: a 12-digit key is its own account, others the default. */
-  accounts: Record<string, string>;
+  accounts: ReadonlyMap<string, string>;
   defaultAccount: string;
   defaultRegion: string;
   maxPageSize: number;
@@ -85,7 +85,7 @@ export function parseStageSeconds(text: string): StageDurations {
     .filter(Boolean)) {
     const [name = "", value = ""] = pair.split("=").map((s) => s.trim());
     const seconds = Number(value);
-    if (!(name in STAGES) || value === "" || !Number.isFinite(seconds) || seconds < 0) {
+    if (!Object.hasOwn(STAGES, name) || value === "" || !Number.isFinite(seconds) || seconds < 0) {
       throw new Error(`bad stage duration '${pair}': expected STAGE=SECONDS with STAGE one of ${Object.keys(STAGES).join(", ")}`);
     }
     durations[name as Stage] = seconds;
@@ -94,8 +94,8 @@ export function parseStageSeconds(text: string): StageDurations {
 }
 
 /** "AKID1=111111111111,AKID2=222222222222" */
-export function parseAccounts(text: string): Record<string, string> {
-  const accounts: Record<string, string> = {};
+export function parseAccounts(text: string): Map<string, string> {
+  const accounts = new Map<string, string>();
   for (const pair of text
     .split(",")
     .map((s) => s.trim())
@@ -104,13 +104,13 @@ export function parseAccounts(text: string): Record<string, string> {
     if (!key || !account || !/^\d{12}$/.test(account)) {
       throw new Error(`bad account mapping '${pair}': expected ACCESS_KEY_ID=123456789012`);
     }
-    accounts[key] = account;
+    accounts.set(key, account);
   }
   return accounts;
 }
 
 export function accountFor(config: LiftlogConfig, accessKeyId: string): string {
-  return config.accounts[accessKeyId] ?? (/^\d{12}$/.test(accessKeyId) ? accessKeyId : config.defaultAccount);
+  return config.accounts.get(accessKeyId) ?? (/^\d{12}$/.test(accessKeyId) ? accessKeyId : config.defaultAccount);
 }
 
 export function databasePath(config: LiftlogConfig): string {

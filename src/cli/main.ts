@@ -12,10 +12,10 @@ Run 'liftlog <command> --help' for a command's options.`;
 
 type Command = (args: string[]) => Promise<number | void>;
 
-const commands: Record<string, () => Promise<Command>> = {
-  serve: async () => serve,
-  seed: async () => (await import("./seed.js")).seed,
-};
+const commands = new Map<string, () => Promise<Command>>([
+  ["serve", async () => serve],
+  ["seed", async () => (await import("./seed.js")).seed],
+]);
 
 export async function main(argv: string[]): Promise<number | void> {
   const [name, ...rest] = argv;
@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number | void> {
     console.log(USAGE);
     return 0;
   }
-  const load = commands[name];
+  const load = commands.get(name);
   if (!load) {
     console.error(`liftlog: unknown command '${name}'\n\n${USAGE}`);
     return 2;

@@ -56,8 +56,9 @@ interface Paginator {
 const asList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 
 function paginatorFor(operation: string): Paginator {
-  const definition = PAGINATOR_DEFINITIONS[operation];
-  if (!definition || !(operation in COMMANDS)) throw new PaginationError(`Paginator for operation does not exist: ${operation}`);
+  // Own entries only: an operation named "constructor" or "toString" has no paginator.
+  const definition = Object.hasOwn(PAGINATOR_DEFINITIONS, operation) ? PAGINATOR_DEFINITIONS[operation] : undefined;
+  if (!definition || !Object.hasOwn(COMMANDS, operation)) throw new PaginationError(`Paginator for operation does not exist: ${operation}`);
   if (definition.result_key === undefined) throw new PaginationError(`The paginator for ${operation} names no result key`);
   return {
     inputTokens: asList(definition.input_token),

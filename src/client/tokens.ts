@@ -85,7 +85,7 @@ function jsonDictFrom(startingToken: string): Record<string, unknown> | undefine
     return undefined;
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
-  if ("boto_encoded_keys" in parsed) {
+  if (Object.hasOwn(parsed, "boto_encoded_keys")) {
     throw new PaginationError(`Bad starting token: ${startingToken} (binary tokens are not used by GameLift operations)`);
   }
   return parsed as Record<string, unknown>;

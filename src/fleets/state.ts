@@ -88,6 +88,10 @@ export const instanceId = (fleetId: string, n: number) => `i-${createHash("sha25
 
 export const stateOf = (fleet: FleetRecord) => fleet.state as unknown as FleetState;
 
+/** One location's entry in a by-location table of the state: only its own entries, whatever name the caller gives. */
+export const atLocation = <T>(table: Record<string, T>, location: string): T | undefined =>
+  Object.hasOwn(table, location) ? table[location] : undefined;
+
 /**
  * A working copy of one fleet while a step or an operation changes it: events to append, status,
  * steps to schedule. `result()` gives the record and events to write in one store transaction.

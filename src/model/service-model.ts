@@ -42,9 +42,13 @@ const modelPath = fileURLToPath(new URL("../../../reference/gamelift-2015-10-01.
 export const serviceModel: ServiceModel = JSON.parse(readFileSync(modelPath, "utf8"));
 
 export function shape(name: string): Shape {
-  const found = serviceModel.shapes[name];
-  if (!found) throw new Error(`service model has no shape ${name}`);
-  return found;
+  if (!Object.hasOwn(serviceModel.shapes, name)) throw new Error(`service model has no shape ${name}`);
+  return serviceModel.shapes[name]!;
+}
+
+export function operationModel(name: string): OperationModel {
+  if (!Object.hasOwn(serviceModel.operations, name)) throw new Error(`service model has no operation ${name}`);
+  return serviceModel.operations[name]!;
 }
 
 /** The values of an enum shape, e.g. every EventCode. */

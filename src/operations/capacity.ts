@@ -12,7 +12,7 @@ import type {
 } from "@aws-sdk/client-gamelift";
 import { setCapacity } from "../fleets/machine.js";
 import { scalingMessage } from "../fleets/messages.js";
-import type { FleetState } from "../fleets/state.js";
+import { atLocation, type FleetState } from "../fleets/state.js";
 import { invalidFleetStatus, invalidRequest, limitExceeded, notFound } from "../protocol/errors.js";
 import type { FleetRecord } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
@@ -39,9 +39,9 @@ export async function updateFleetCapacity(
   const location = input.Location ?? ctx.scope.region;
   await services.lifecycle.change(ctx.scope, fleet.fleetId, (t) => {
     liveForChange(t, "UpdateFleetCapacity");
-    const was = t.state.capacity[location];
+    const was = atLocation(t.state.capacity, location);
     if (!was) throw notFound(`Fleet ${t.id} has no location ${location}.`);
-    const status = location === t.home ? t.fleet.status : t.state.locations[location];
+    const status = location === t.home ? t.fleet.status : atLocation(t.state.locations, location);
     if (status !== "ACTIVE") {
       throw invalidFleetStatus(`Fleet ${t.id} is ${status} in ${location}; capacity can be changed once it is ACTIVE there.`);
     }

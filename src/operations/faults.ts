@@ -27,27 +27,30 @@ const ALL: readonly FleetKind[] = ["EC2", "ANYWHERE", "CONTAINER"];
 const MANAGED: readonly FleetKind[] = ["EC2", "CONTAINER"];
 const CONTAINER: readonly FleetKind[] = ["CONTAINER"];
 
-export const FAULTS: Record<string, Fault> = {
-  SERVER_PROCESS_INVALID_PATH: { kinds: ALL },
-  SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT: { kinds: ALL },
-  SERVER_PROCESS_PROCESS_READY_TIMEOUT: { kinds: ALL },
-  SERVER_PROCESS_CRASHED: { kinds: ALL },
-  SERVER_PROCESS_TERMINATED_UNHEALTHY: { kinds: ALL },
-  SERVER_PROCESS_FORCE_TERMINATED: { kinds: ALL },
-  SERVER_PROCESS_PROCESS_EXIT_TIMEOUT: { kinds: ALL },
-  SERVER_PROCESS_SDK_INITIALIZATION_FAILED: { kinds: ALL },
-  SERVER_PROCESS_MISCONFIGURED_CONTAINER_PORT: { kinds: CONTAINER },
-  GAME_SESSION_ACTIVATION_TIMEOUT: { kinds: ALL },
-  INSTANCE_INTERRUPTED: { kinds: MANAGED, spot: true, reaction: "replace-instance" },
-  INSTANCE_RECYCLED: { kinds: MANAGED, spot: true, reaction: "replace-instance" },
-  INSTANCE_REPLACED_UNHEALTHY: { kinds: MANAGED, reaction: "replace-instance" },
-  GAME_SERVER_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER },
-  PER_INSTANCE_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER },
-  GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY: { kinds: CONTAINER },
-  COMPUTE_LOG_UPLOAD_FAILED: { kinds: ALL },
-  GENERIC_EVENT: { kinds: ALL },
-  FLEET_EXPIRED: { kinds: ALL, reaction: "expire" },
-};
+// A Map: a caller's EventCode only ever finds one of these, never Object.prototype's.
+export const FAULTS: ReadonlyMap<string, Fault> = new Map(
+  Object.entries({
+    SERVER_PROCESS_INVALID_PATH: { kinds: ALL },
+    SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT: { kinds: ALL },
+    SERVER_PROCESS_PROCESS_READY_TIMEOUT: { kinds: ALL },
+    SERVER_PROCESS_CRASHED: { kinds: ALL },
+    SERVER_PROCESS_TERMINATED_UNHEALTHY: { kinds: ALL },
+    SERVER_PROCESS_FORCE_TERMINATED: { kinds: ALL },
+    SERVER_PROCESS_PROCESS_EXIT_TIMEOUT: { kinds: ALL },
+    SERVER_PROCESS_SDK_INITIALIZATION_FAILED: { kinds: ALL },
+    SERVER_PROCESS_MISCONFIGURED_CONTAINER_PORT: { kinds: CONTAINER },
+    GAME_SESSION_ACTIVATION_TIMEOUT: { kinds: ALL },
+    INSTANCE_INTERRUPTED: { kinds: MANAGED, spot: true, reaction: "replace-instance" },
+    INSTANCE_RECYCLED: { kinds: MANAGED, spot: true, reaction: "replace-instance" },
+    INSTANCE_REPLACED_UNHEALTHY: { kinds: MANAGED, reaction: "replace-instance" },
+    GAME_SERVER_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER },
+    PER_INSTANCE_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER },
+    GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY: { kinds: CONTAINER },
+    COMPUTE_LOG_UPLOAD_FAILED: { kinds: ALL },
+    GENERIC_EVENT: { kinds: ALL },
+    FLEET_EXPIRED: { kinds: ALL, reaction: "expire" },
+  } satisfies Record<string, Fault>),
+);
 
 export const MAX_FAULT_REPEAT = 10_000;
 const FIELDS = ["EventCode", "Repeat", "ResourceId", "Message", "Region", "AccountId"];
@@ -60,14 +63,14 @@ interface FaultRequest {
 }
 
 function parseFault(body: unknown): FaultRequest {
-  const usage = `Body must be {"EventCode": "<one of ${Object.keys(FAULTS).join(", ")}>", "Repeat": 1, "ResourceId": "...", "Message": "..."} (Repeat, ResourceId and Message optional).`;
+  const usage = `Body must be {"EventCode": "<one of ${[...FAULTS.keys()].join(", ")}>", "Repeat": 1, "ResourceId": "...", "Message": "..."} (Repeat, ResourceId and Message optional).`;
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalidRequest(usage);
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).find((k) => !FIELDS.includes(k));
   if (unknown) throw invalidRequest(`Unknown field '${unknown}'. ${usage}`);
-  if (typeof b.EventCode !== "string" || !FAULTS[b.EventCode]) {
+  if (typeof b.EventCode !== "string" || !FAULTS.has(b.EventCode)) {
     throw invalidRequest(
-      `EventCode ${JSON.stringify(b.EventCode ?? null)} is not a runtime fault. Valid values: ${Object.keys(FAULTS).join(", ")}.`,
+      `EventCode ${JSON.stringify(b.EventCode ?? null)} is not a runtime fault. Valid values: ${[...FAULTS.keys()].join(", ")}.`,
     );
   }
   const repeat = b.Repeat ?? 1;
@@ -90,7 +93,7 @@ export async function injectFault(services: Services, fleetRef: string, body: un
   const arnScope = parseRef(fleetRef).arnScope;
   const scope = scopeOf(services, "", b.Region ?? arnScope?.region, b.AccountId ?? arnScope?.accountId);
   const { fleet, state } = await requireLiveState(services.store, scope, fleetRef);
-  const spec = FAULTS[fault.code]!;
+  const spec = FAULTS.get(fault.code)!;
   if (!spec.kinds.includes(state.kind)) {
     throw invalidRequest(`${fault.code} applies to ${spec.kinds.join("/")} fleets; fleet ${fleet.fleetId} is ${state.kind}.`);
   }

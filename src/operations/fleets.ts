@@ -27,7 +27,7 @@ import { parseRef, resourceArn } from "../fleets/ids.js";
 import { beginDeletion, endFleet } from "../fleets/machine.js";
 import { deletedMessage, fleetActionsMessage, protectionMessage } from "../fleets/messages.js";
 import { chooseScenario, SCENARIO_TAG, type FleetKind } from "../fleets/scenarios.js";
-import { newState, type FleetState, type Transition } from "../fleets/state.js";
+import { atLocation, newState, type FleetState, type Transition } from "../fleets/state.js";
 import { invalidFleetStatus, invalidRequest, notFound } from "../protocol/errors.js";
 import type { FleetRecord } from "../store/types.js";
 import { findBuild } from "./builds.js";
@@ -306,8 +306,8 @@ async function fleetActions(
   const location = input.Location ?? ctx.scope.region;
   await services.lifecycle.change(ctx.scope, fleet.fleetId, (t) => {
     liveForChange(t, verb === "started" ? "StartFleetActions" : "StopFleetActions");
-    if (!t.state.capacity[location]) throw notFound(`Fleet ${t.id} has no location ${location}.`);
-    const stopped = new Set(t.state.stoppedActions[location] ?? []);
+    if (!atLocation(t.state.capacity, location)) throw notFound(`Fleet ${t.id} has no location ${location}.`);
+    const stopped = new Set(atLocation(t.state.stoppedActions, location) ?? []);
     const changed = input.Actions!.filter((a) => stopped.has(a) === (verb === "started"));
     for (const action of changed) {
       if (verb === "started") stopped.delete(action);

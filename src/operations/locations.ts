@@ -25,7 +25,7 @@ import type {
 } from "@aws-sdk/client-gamelift";
 import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
 import { addLocation, removeLocation } from "../fleets/machine.js";
-import type { FleetState } from "../fleets/state.js";
+import { atLocation, type FleetState } from "../fleets/state.js";
 import { conflict, invalidFleetStatus, invalidRequest, notFound } from "../protocol/errors.js";
 import type { FleetRecord } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
@@ -161,7 +161,7 @@ export async function createFleetLocations(
       throw invalidFleetStatus(`Fleet ${t.id} is ${t.fleet.status}; locations can be added once it is ACTIVE.`);
     }
     for (const location of remote) {
-      const status = t.state.locations[location];
+      const status = atLocation(t.state.locations, location);
       if (status !== undefined && status !== "DELETED") throw invalidRequest(`Fleet ${t.id} already has location ${location} (${status}).`);
     }
     for (const location of remote) addLocation(t, location);
@@ -179,12 +179,12 @@ export async function deleteFleetLocations(
   const { fleet: changed } = await services.lifecycle.change(ctx.scope, fleet.fleetId, (t) => {
     liveForChange(t, "DeleteFleetLocations");
     for (const location of requested) {
-      const status = t.state.locations[location];
+      const status = atLocation(t.state.locations, location);
       if (location === t.home) throw invalidRequest(`${location} is fleet ${t.id}'s home Region; delete the fleet instead (DeleteFleet).`);
       if (status === undefined || status === "DELETED") throw notFound(`Fleet ${t.id} has no remote location ${location}.`);
       if (t.state.kind === "ANYWHERE") throw invalidRequest(`Fleet ${t.id} is an ANYWHERE fleet; its custom locations cannot be removed.`);
     }
-    for (const location of requested) if (t.state.locations[location] !== "DELETING") removeLocation(t, location);
+    for (const location of requested) if (atLocation(t.state.locations, location) !== "DELETING") removeLocation(t, location);
   });
   return {
     FleetId: fleet.fleetId,

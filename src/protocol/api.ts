@@ -21,9 +21,9 @@ export function operationFromTarget(target: string | string[] | undefined): stri
     throw unknownOperation("Missing X-Amz-Target header: name the operation as GameLift.<Operation>.");
   }
   const name = target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
-  if (!name || !operations[name]) {
+  if (!name || !operations.has(name)) {
     throw unknownOperation(
-      `Unknown operation '${target}'. liftlog implements: ${Object.keys(operations)
+      `Unknown operation '${target}'. liftlog implements: ${[...operations.keys()]
         .sort()
         .map((o) => prefix + o)
         .join(", ")}.`,
@@ -41,6 +41,6 @@ export function callerContext(config: LiftlogConfig, req: IncomingMessage, reque
 /** Runs one API call; returns the JSON response body. Throws ServiceError for the caller to encode. */
 export async function handleApiCall(services: Services, ctx: RequestContext, operation: string, body: Buffer): Promise<string> {
   const input = decodeInput(operation, body);
-  const output = await operations[operation]!(services, ctx, input);
+  const output = await operations.get(operation)!(services, ctx, input);
   return encodeOutput(operation, output);
 }

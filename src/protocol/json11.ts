@@ -10,7 +10,7 @@
  * Anything else thrown while decoding is a bug in this codec and surfaces as a 500 from the caller.
  * Members the model does not know are ignored, as AWS services do.
  */
-import { serviceModel, shape, type Shape } from "../model/service-model.js";
+import { operationModel, serviceModel, shape, type Shape } from "../model/service-model.js";
 import { validate } from "../model/validate.js";
 import { errorBody, serializationError, type ServiceError } from "./errors.js";
 
@@ -34,6 +34,8 @@ function decodeValue(value: unknown, s: Shape, path: string): unknown {
       if (typeof value !== "object" || Array.isArray(value)) throw mismatch(path, "an object", value);
       const out: Record<string, unknown> = {};
       for (const [name, ref] of Object.entries(s.members ?? {})) {
+        // Only the body's own members: JSON objects inherit names such as "constructor".
+        if (!Object.hasOwn(value, name)) continue;
         const member = (value as Record<string, unknown>)[name];
         if (member === undefined) continue;
         const decoded = decodeValue(member, shape(ref.shape), path ? `${path}.${name}` : name);
@@ -123,7 +125,7 @@ export function operationNames(): string[] {
 
 /** Parses and validates a request body for `operation` into its typed input. */
 export function decodeInput(operation: string, body: Buffer): Record<string, unknown> {
-  const op = serviceModel.operations[operation]!;
+  const op = operationModel(operation);
   let json: unknown;
   const text = body.toString("utf8");
   try {
@@ -139,7 +141,7 @@ export function decodeInput(operation: string, body: Buffer): Record<string, unk
 }
 
 export function encodeOutput(operation: string, output: unknown): string {
-  const op = serviceModel.operations[operation]!;
+  const op = operationModel(operation);
   if (!op.output) return "{}";
   return JSON.stringify(encodeValue(output ?? {}, shape(op.output.shape)) ?? {});
 }

@@ -13,7 +13,7 @@ export const REGION = "us-west-2";
 const BASE_MS = 1_750_000_000_000;
 
 /** mulberry32: a small seeded PRNG, so the log is the same on every run. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
