@@ -18,7 +18,7 @@ import { LogUrls } from "./operations/log-urls.js";
 import { TokenSigner } from "./operations/tokens.js";
 import { API_BODY_LIMIT, callerContext, handleApiCall, operationFromTarget } from "./protocol/api.js";
 import { ServiceError, internalError } from "./protocol/errors.js";
-import { readBody, send } from "./protocol/http.js";
+import { ClientGone, readBody, send } from "./protocol/http.js";
 import { JSON11_CONTENT_TYPE, encodeError } from "./protocol/json11.js";
 import { SqliteStore } from "./store/sqlite.js";
 import { RetentionJob } from "./jobs/retention.js";
@@ -103,6 +103,10 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
         );
       }
     } catch (err) {
+      if (err instanceof ClientGone) {
+        res.destroy();
+        return;
+      }
       const error =
         err instanceof ServiceError
           ? err

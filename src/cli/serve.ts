@@ -92,6 +92,8 @@ export async function serve(args: string[]): Promise<number> {
   if (!Number.isInteger(config.dbPoolSize) || config.dbPoolSize < 1) throw new Error("--db-pool-size must be a positive integer");
   if (!Number.isInteger(config.maxPageSize) || config.maxPageSize < 1) throw new Error("--max-page-size must be a positive integer");
 
+  // A reader that went away (`liftlog serve | head -1`) must not stop the server or its drain: output is best effort.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   const server = await createLiftlogServer(config);
   const endpoint = await server.listen();
   const clock = server.services.lifecycle.clock;

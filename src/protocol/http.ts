@@ -1,6 +1,6 @@
 /** Small HTTP helpers shared by the API, admin and log endpoints. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { tooLarge } from "./errors.js";
+import { ServiceError, tooLarge } from "./errors.js";
 
 /**
  * How much of a refused body is still read and dropped: a client still sending when the 413 goes
@@ -8,16 +8,25 @@ import { tooLarge } from "./errors.js";
  */
 const DISCARD_LIMIT = 8 * 1024 * 1024;
 
+/** The client went away before its request was read: there is no one to answer, and it is not the server's error. */
+export class ClientGone extends Error {}
+
 /** Reads the whole body, refusing (413) anything over `limit` bytes without buffering it. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit + DISCARD_LIMIT) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit + DISCARD_LIMIT) throw tooLarge(limit);
-    if (size <= limit) chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit + DISCARD_LIMIT) throw tooLarge(limit);
+      if (size <= limit) chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof ServiceError) throw err;
+    if (req.readableAborted || (err as NodeJS.ErrnoException).code === "ECONNRESET") throw new ClientGone("client went away");
+    throw err;
   }
   if (size > limit) throw tooLarge(limit);
   return Buffer.concat(chunks);

@@ -74,3 +74,22 @@ export function rawHttp(endpoint: string, request: string): Promise<{ statusLine
     });
   });
 }
+
+/**
+ * An API call whose body arrives in two parts: `first` now, the rest when `finish` is called, so
+ * the request is in flight for as long as a test needs (to signal the server meanwhile).
+ */
+export function callInTwoParts(endpoint: string, operation: string, first: string): { finish(rest: string): Promise<RawResponse> } {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const pending = rawCall(endpoint, operation, body);
+  controller.enqueue(encoder.encode(first));
+  return {
+    finish: (rest) => {
+      controller.enqueue(encoder.encode(rest));
+      controller.close();
+      return pending;
+    },
+  };
+}

@@ -13,7 +13,7 @@ import type { ChildProcess } from "node:child_process";
 import { DescribeFleetEventsCommand, ListFleetsCommand, paginateDescribeFleetEvents } from "@aws-sdk/client-gamelift";
 import { gamelift, ingest, registerFleet, startServer, type RunningServer } from "../helpers/server.js";
 import { REGION, assertSameEvents, expectedLines, realisticEvents, sdkLine } from "./fleet-log.js";
-import { rawCall } from "./raw-api.js";
+import { callInTwoParts } from "./raw-api.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,20 +43,13 @@ describe("SIGTERM drains in-flight requests; data survives a restart", () => {
     client.destroy();
 
     // The slow request: its body arrives in two halves, with SIGTERM between them.
-    const encoder = new TextEncoder();
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
-    const pending = rawCall(first.endpoint, "DescribeFleetEvents", body);
-    controller.enqueue(encoder.encode(`{"FleetId": "${fleet.FleetId}", `));
+    const call = callInTwoParts(first.endpoint, "DescribeFleetEvents", `{"FleetId": "${fleet.FleetId}", `);
     await sleep(300);
     first.process.kill("SIGTERM");
     await sleep(300);
     assert.equal(first.process.exitCode, null, "still draining while a request is in flight");
     await assert.rejects(fetch(`${first.endpoint}/_liftlog/health`), "new connections are refused while draining");
-    controller.enqueue(encoder.encode(`"Limit": 1000}`));
-    controller.close();
-
-    const res = await pending;
+    const res = await call.finish(`"Limit": 1000}`);
     assert.equal(res.status, 200, res.text.slice(0, 300));
     const page = JSON.parse(res.text) as { Events: { EventId: string }[]; NextToken?: string };
     assert.deepEqual(
