@@ -4,6 +4,7 @@
  */
 import type { RequestContext, Services } from "./context.js";
 import { describeFleetEvents } from "./fleet-events.js";
+import { createAlias, deleteAlias, describeAlias, listAliases, resolveAlias, updateAlias } from "./aliases.js";
 import { createBuild, deleteBuild, describeBuild, listBuilds } from "./builds.js";
 import { describeFleetCapacity, updateFleetCapacity } from "./capacity.js";
 import {
@@ -81,5 +82,11 @@ export const operations: ReadonlyMap<string, Handler> = new Map(
     ListContainerFleets: listContainerFleets,
     UpdateContainerFleet: updateContainerFleet,
     DeleteContainerFleet: deleteContainerFleet,
+    CreateAlias: createAlias,
+    DescribeAlias: describeAlias,
+    UpdateAlias: updateAlias,
+    DeleteAlias: deleteAlias,
+    ListAliases: listAliases,
+    ResolveAlias: resolveAlias,
   }),
 );

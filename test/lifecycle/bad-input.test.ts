@@ -57,7 +57,7 @@ describe("bad input for the lifecycle operations", () => {
   const call = (op: string, body: unknown) => rawCall(f.server.endpoint, op, typeof body === "string" ? body : JSON.stringify(body));
 
   it("covers every operation of the model but DescribeFleetEvents", () => {
-    assert.equal(OPERATIONS.length, 35);
+    assert.equal(OPERATIONS.length, 41);
   });
 
   for (const op of OPERATIONS) {
@@ -334,6 +334,35 @@ describe("bad input for the lifecycle operations", () => {
       ],
       ["UpdateContainerFleet", { FleetId: MISSING }, "NotFoundException", /not found/],
       ["DeleteContainerFleet", { FleetId: MISSING }, "NotFoundException", /not found/],
+      [
+        "CreateAlias",
+        { Name: "a", RoutingStrategy: { Type: "SIMPLE", FleetId: MISSING } },
+        "InvalidRequestException",
+        new RegExp(`Fleet ${MISSING} not found in account 000000000000, region us-west-2: a SIMPLE alias must point at an existing fleet`),
+      ],
+      [
+        "CreateAlias",
+        { Name: " ", RoutingStrategy: { Type: "TERMINAL" } },
+        "InvalidRequestException",
+        /at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+      ],
+      ["DescribeAlias", { AliasId: "fleet-1" }, "InvalidRequestException", /at 'aliasId' failed to satisfy constraint/],
+      [
+        "UpdateAlias",
+        { AliasId: "alias-missing", RoutingStrategy: { Type: "ROUND_ROBIN" } },
+        "InvalidRequestException",
+        /at 'routingStrategy.type' failed to satisfy constraint: Member must satisfy enum value set: \[SIMPLE, TERMINAL\]/,
+      ],
+      ["UpdateAlias", { AliasId: "alias-missing", Name: "x" }, "NotFoundException", /Alias alias-missing not found/],
+      ["DeleteAlias", { AliasId: arn("alias", "alias-missing") }, "NotFoundException", /Alias .*alias-missing not found/],
+      [
+        "ListAliases",
+        { RoutingStrategyType: "DIRECT" },
+        "InvalidRequestException",
+        /at 'routingStrategyType' failed to satisfy constraint/,
+      ],
+      ["ListAliases", { NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
+      ["ResolveAlias", { AliasId: "alias-missing" }, "NotFoundException", /Alias alias-missing not found/],
     ];
     for (const [op, body, type, message] of cases) {
       const res = await call(op, body);

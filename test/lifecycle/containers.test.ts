@@ -19,7 +19,7 @@ import {
   type GameLiftClient,
 } from "@aws-sdk/client-gamelift";
 import { gamelift, type RunningServer } from "../helpers/server.js";
-import { adminGet, advance, allEvents, chronological, manualServer } from "./helpers.js";
+import { adminGet, advance, allEvents, chronological, gameContainerGroup, manualServer } from "./helpers.js";
 
 const ROLE = "arn:aws:iam::111122223333:role/gamelift-containers";
 const CONTAINER_PATH = [
@@ -38,20 +38,7 @@ describe("containers", () => {
   before(async () => {
     server = await manualServer();
     client = gamelift(server.endpoint);
-    await client.send(
-      new CreateContainerGroupDefinitionCommand({
-        Name: "game",
-        OperatingSystem: "AMAZON_LINUX_2023",
-        TotalMemoryLimitMebibytes: 2048,
-        TotalVcpuLimit: 0.5,
-        GameServerContainerDefinition: {
-          ContainerName: "server",
-          ImageUri: "111122223333.dkr.ecr.us-west-2.amazonaws.com/game:1",
-          ServerSdkVersion: "5.2.0",
-          PortConfiguration: { ContainerPortRanges: [{ FromPort: 7777, ToPort: 7780, Protocol: "UDP" }] },
-        },
-      }),
-    );
+    await gameContainerGroup(client);
     await client.send(
       new CreateContainerGroupDefinitionCommand({
         Name: "sidecar",

@@ -4,6 +4,7 @@
  */
 import {
   CreateBuildCommand,
+  CreateContainerGroupDefinitionCommand,
   CreateFleetCommand,
   DescribeFleetAttributesCommand,
   paginateDescribeFleetEvents,
@@ -99,4 +100,40 @@ export const chronological = (events: Event[]) => [...events].reverse();
 export async function fleetStatus(client: GameLiftClient, fleetId: string): Promise<string | undefined> {
   const out = await client.send(new DescribeFleetAttributesCommand({ FleetIds: [fleetId] }));
   return out.FleetAttributes?.[0]?.Status;
+}
+
+/**
+ * The start of a boto3 script run as `python3 -c <script> <endpoint> ...`: imports, `endpoint`,
+ * a GameLift `client` with the test key, and `advance(seconds)` moving the manual clock.
+ */
+export const BOTO3_PRELUDE = `
+import json, sys, time, urllib.request
+import boto3
+
+endpoint = sys.argv[1]
+client = boto3.client("gamelift", region_name="us-west-2", endpoint_url=endpoint,
+                      aws_access_key_id="AKIDLIFTLOGTEST", aws_secret_access_key="secret")
+
+def advance(seconds):
+    req = urllib.request.Request(endpoint + "/_liftlog/clock", data=json.dumps({"AdvanceSeconds": seconds}).encode(),
+                                 method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+`;
+
+/** A container group definition named "game": one game server container on UDP 7777-7780. */
+export async function gameContainerGroup(client: GameLiftClient): Promise<void> {
+  await client.send(
+    new CreateContainerGroupDefinitionCommand({
+      Name: "game",
+      OperatingSystem: "AMAZON_LINUX_2023",
+      TotalMemoryLimitMebibytes: 2048,
+      TotalVcpuLimit: 0.5,
+      GameServerContainerDefinition: {
+        ContainerName: "server",
+        ImageUri: "111122223333.dkr.ecr.us-west-2.amazonaws.com/game:1",
+        ServerSdkVersion: "5.2.0",
+        PortConfiguration: { ContainerPortRanges: [{ FromPort: 7777, ToPort: 7780, Protocol: "UDP" }] },
+      },
+    }),
+  );
 }

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { DescribeFleetAttributesCommand } from "@aws-sdk/client-gamelift";
 import { pythonToolsMissing, startServer } from "../helpers/server.js";
-import { advance, allEvents, CREATION, ec2Fleet, manualFixture } from "./helpers.js";
+import { advance, allEvents, BOTO3_PRELUDE, CREATION, ec2Fleet, manualFixture } from "./helpers.js";
 
 const upTo = (code: string) => CREATION.slice(0, CREATION.indexOf(code) + 1);
 const EXPECTED: Record<string, { codes: string[]; status: string }> = {
@@ -27,19 +27,8 @@ const EXPECTED: Record<string, { codes: string[]; status: string }> = {
   "activation-failed": { codes: [...upTo("FLEET_STATE_ACTIVATING"), "FLEET_ACTIVATION_FAILED", "FLEET_STATE_ERROR"], status: "ERROR" },
 };
 
-const BOTO3_SCRIPT = `
-import json, sys, time, urllib.request
-import boto3
-
-endpoint, scenario = sys.argv[1], sys.argv[2]
-client = boto3.client("gamelift", region_name="us-west-2", endpoint_url=endpoint,
-                      aws_access_key_id="AKIDLIFTLOGTEST", aws_secret_access_key="secret")
-
-def advance(seconds):
-    req = urllib.request.Request(endpoint + "/_liftlog/clock", data=json.dumps({"AdvanceSeconds": seconds}).encode(),
-                                 method="POST", headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(req).read()
-
+const BOTO3_SCRIPT = `${BOTO3_PRELUDE}
+scenario = sys.argv[2]
 build = client.create_build(Name="game", Version="1.0", OperatingSystem="AMAZON_LINUX_2023",
                             StorageLocation={"Bucket": "builds", "Key": "game.zip", "RoleArn": "arn:aws:iam::111122223333:role/gl"})
 fleet = client.create_fleet(Name="boto3-" + scenario, BuildId=build["Build"]["BuildId"], EC2InstanceType="c5.large",

@@ -1,0 +1,97 @@
+/**
+ * Every paginator botocore defines for an operation liftlog implements walks alike with
+ * liftlog/client and boto3's own Paginator: two items a page, the same full result, which is what
+ * one unpaged call returns.
+ */
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { CreateAliasCommand, CreateContainerFleetCommand, CreateLocationCommand } from "@aws-sdk/client-gamelift";
+import { paginate, type PaginatedOperation } from "../../src/client/index.js";
+import { COMMANDS, PAGINATOR_DEFINITIONS } from "../../src/client/operations.js";
+import { serviceModel } from "../../src/model/service-model.js";
+import { runPython } from "../client/support.js";
+import { pythonToolsMissing } from "../helpers/server.js";
+import { advance, ec2Fleet, gameContainerGroup, manualFixture, readyBuild } from "./helpers.js";
+
+const PAGE = { PageSize: 2 };
+
+/** Dates as epoch seconds to the millisecond, the form boto3's side reports them in. */
+const plain = (value: unknown): unknown =>
+  JSON.parse(
+    JSON.stringify(value, function (key, v) {
+      const raw = (this as Record<string, unknown>)[key];
+      return raw instanceof Date ? Math.round(raw.getTime()) / 1000 : v;
+    }),
+  );
+
+describe("paginators", () => {
+  const f = manualFixture();
+  /** Operation -> the input its walk takes. */
+  const walks = new Map<string, Record<string, unknown>>();
+
+  before(async () => {
+    const fleets: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await readyBuild(f.client);
+      fleets.push((await ec2Fleet(f.client, f.buildId)).FleetAttributes!.FleetId!);
+    }
+    await gameContainerGroup(f.client);
+    for (let i = 0; i < 3; i++) {
+      await f.client.send(
+        new CreateContainerFleetCommand({
+          FleetRoleArn: "arn:aws:iam::111122223333:role/gl",
+          GameServerContainerGroupDefinitionName: "game",
+        }),
+      );
+    }
+    await advance(f.server.endpoint, 600);
+    for (let i = 0; i < 3; i++) {
+      await f.client.send(new CreateLocationCommand({ LocationName: `custom-rack-${i}` }));
+      await f.client.send(new CreateAliasCommand({ Name: `alias-${i}`, RoutingStrategy: { Type: "SIMPLE", FleetId: fleets[i] } }));
+    }
+    walks.set("DescribeFleetEvents", { FleetId: fleets[0] });
+    walks.set("DescribeFleetAttributes", {});
+    walks.set("DescribeFleetCapacity", {});
+    walks.set("ListFleets", {});
+    walks.set("ListBuilds", {});
+    walks.set("ListLocations", { Filters: ["CUSTOM"] });
+    walks.set("ListAliases", {});
+    walks.set("ListContainerFleets", {});
+  });
+
+  it("covers every paginated operation liftlog implements", () => {
+    const implemented = Object.keys(PAGINATOR_DEFINITIONS).filter((op) => Object.hasOwn(serviceModel.operations, op));
+    assert.deepEqual([...walks.keys()].sort(), implemented.sort());
+  });
+
+  it("liftlog/client walks each in pages of two, to exactly what one unpaged call returns", async () => {
+    for (const [operation, input] of walks) {
+      const op = operation as PaginatedOperation;
+      const key = PAGINATOR_DEFINITIONS[op]!.result_key as string;
+      const pages: unknown[] = [];
+      for await (const page of paginate(f.client, op, input as never, PAGE)) pages.push(page);
+      const walked = await paginate(f.client, op, input as never, PAGE).buildFullResult();
+      const Command = COMMANDS[op] as unknown as new (input: unknown) => Parameters<typeof f.client.send>[0];
+      const whole = (await f.client.send(new Command({ ...input, Limit: 100 }))) as unknown as Record<string, unknown>;
+      assert.equal(whole.NextToken, undefined, `${op}: one call holds everything`);
+      assert.ok((whole[key] as unknown[]).length >= 3, `${op}: enough items for several pages`);
+      assert.deepEqual(plain(walked), { [key]: plain(whole[key]) }, op);
+      assert.equal(pages.length, Math.ceil((whole[key] as unknown[]).length / 2), `${op}: pages of two`);
+    }
+  });
+
+  it("boto3's paginators walk each to the same result as liftlog/client", { skip: pythonToolsMissing() }, async () => {
+    const specs = [...walks].map(([operation, input]) => ({ operation, input, config: PAGE }));
+    const boto = await runPython<{ result: unknown; pages: number }[]>("boto3_paginators.py", {
+      endpoint: f.server.endpoint,
+      region: "us-west-2",
+      walks: specs,
+    });
+    for (const [i, spec] of specs.entries()) {
+      const op = spec.operation as PaginatedOperation;
+      const ours = await paginate(f.client, op, spec.input as never, PAGE).buildFullResult();
+      assert.deepEqual(boto[i]!.result, plain(ours), op);
+      assert.ok(boto[i]!.pages >= 2, `${op}: boto3 walked several pages`);
+    }
+  });
+});
