@@ -1,4 +1,5 @@
 /** Server configuration: flags, then LIFTLOG_* environment variables, then these defaults. */
+import { BlockList, isIPv4, isIPv6 } from "node:net";
 import { join } from "node:path";
 import { CLOCK_MODES, type ClockMode } from "./fleets/clock.js";
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from "./fleets/lifecycle.js";
@@ -19,6 +20,8 @@ export interface LiftlogConfig {
   dbPoolSize: number;
   /** When set, /_liftlog/ admin endpoints require `Authorization: Bearer <token>`. */
   adminToken?: string;
+  /** Serve the admin API without a token on a non-loopback address: the operator accepts that anyone who reaches it controls it. */
+  allowOpenAdmin: boolean;
   /** Access key ID -> account ID. Unlisted keys: a 12-digit key is its own account, others the default. */
   accounts: ReadonlyMap<string, string>;
   defaultAccount: string;
@@ -47,6 +50,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
     db: env.LIFTLOG_DB || undefined,
     dbPoolSize: env.LIFTLOG_DB_POOL_SIZE !== undefined ? Number(env.LIFTLOG_DB_POOL_SIZE) : 10,
     adminToken: env.LIFTLOG_ADMIN_TOKEN || undefined,
+    allowOpenAdmin: env.LIFTLOG_ALLOW_OPEN_ADMIN === "1" || env.LIFTLOG_ALLOW_OPEN_ADMIN === "true",
     accounts: parseAccounts(env.LIFTLOG_ACCOUNTS ?? ""),
     defaultAccount: env.LIFTLOG_DEFAULT_ACCOUNT ?? DEFAULT_ACCOUNT,
     defaultRegion: env.LIFTLOG_DEFAULT_REGION ?? DEFAULT_REGION,
@@ -111,6 +115,32 @@ export function parseAccounts(text: string): Map<string, string> {
 
 export function accountFor(config: LiftlogConfig, accessKeyId: string): string {
   return config.accounts.get(accessKeyId) ?? (/^\d{12}$/.test(accessKeyId) ? accessKeyId : config.defaultAccount);
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+
+/** Is `host` a loopback address (only this machine reaches it)? A name other than localhost may resolve to anything. */
+export function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (address === "localhost") return true;
+  if (isIPv4(address)) return LOOPBACK.check(address, "ipv4");
+  return isIPv6(address) && LOOPBACK.check(address, "ipv6");
+}
+
+/**
+ * The admin API can ingest into any account, delete fleets, move the clock and inject faults. Off
+ * loopback it needs a token, unless the operator accepts the risk by name.
+ */
+export function checkAdminExposure(config: LiftlogConfig): void {
+  if (config.adminToken || config.allowOpenAdmin || isLoopback(config.host)) return;
+  throw new Error(
+    `refusing to serve the admin API on ${config.host} without an admin token: anyone who reaches this address could ` +
+      "ingest events into any account, delete fleets, move the service clock and inject faults through /_liftlog/. " +
+      "Give --admin-token <secret> (or LIFTLOG_ADMIN_TOKEN), bind a loopback address (--host 127.0.0.1), " +
+      "or, on a network you trust, pass --allow-open-admin (LIFTLOG_ALLOW_OPEN_ADMIN=1).",
+  );
 }
 
 export function databasePath(config: LiftlogConfig): string {

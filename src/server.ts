@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { handleAdmin, checkAdminToken } from "./admin/routes.js";
-import { databasePath, type LiftlogConfig } from "./config.js";
+import { checkAdminExposure, databasePath, type LiftlogConfig } from "./config.js";
 import { createClock, type Clock } from "./fleets/clock.js";
 import { FleetLifecycle } from "./fleets/lifecycle.js";
 import type { Services } from "./operations/context.js";
@@ -65,6 +65,7 @@ export async function createServices(config: LiftlogConfig, store: Store, clock?
 }
 
 export async function createLiftlogServer(config: LiftlogConfig, store?: Store): Promise<LiftlogServer> {
+  checkAdminExposure(config);
   const services = await createServices(config, store ?? (await openStore(config)));
   const started = Date.now();
   const retention = config.retentionDays > 0 ? new RetentionJob(services.store, services.clock, config.retentionDays) : undefined;

@@ -1,6 +1,6 @@
 /** `liftlog serve`: run the service until SIGTERM/SIGINT, then drain and close cleanly. */
 import { parseArgs } from "node:util";
-import { defaultConfig, parseAccounts, parseClockMode, parsePositive, parseStageSeconds, DEFAULT_PORT } from "../config.js";
+import { defaultConfig, isLoopback, parseAccounts, parseClockMode, parsePositive, parseStageSeconds, DEFAULT_PORT } from "../config.js";
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from "../fleets/lifecycle.js";
 import { STAGES } from "../fleets/scenarios.js";
 import { createLiftlogServer } from "../server.js";
@@ -14,7 +14,10 @@ const HELP = `Usage: liftlog serve [options]
   --db URL            postgres://user@host:5432/db: use PostgreSQL instead of SQLite (env LIFTLOG_DB);
                       several nodes may share one database
   --db-pool-size N    connections to PostgreSQL per node (default 10; env LIFTLOG_DB_POOL_SIZE)
-  --admin-token T     require 'Authorization: Bearer T' on /_liftlog/ admin endpoints (env LIFTLOG_ADMIN_TOKEN)
+  --admin-token T     require 'Authorization: Bearer T' on /_liftlog/ admin endpoints (env LIFTLOG_ADMIN_TOKEN);
+                      needed when --host is not a loopback address
+  --allow-open-admin  serve the admin API without a token on a non-loopback --host: anyone who reaches the
+                      port can ingest, delete fleets, move the clock and inject faults (env LIFTLOG_ALLOW_OPEN_ADMIN=1)
   --accounts MAP      access key to account map, AKID=123456789012,... (env LIFTLOG_ACCOUNTS)
   --default-region R  region for admin calls that name none (default us-east-1)
   --retention-days N  delete events older than N days, hourly, in small batches (default 0: keep forever;
@@ -48,6 +51,7 @@ export async function serve(args: string[]): Promise<number> {
       db: { type: "string" },
       "db-pool-size": { type: "string" },
       "admin-token": { type: "string" },
+      "allow-open-admin": { type: "boolean" },
       accounts: { type: "string" },
       "default-region": { type: "string" },
       "max-page-size": { type: "string" },
@@ -72,6 +76,7 @@ export async function serve(args: string[]): Promise<number> {
   if (values.db !== undefined) config.db = values.db;
   if (values["db-pool-size"] !== undefined) config.dbPoolSize = Number(values["db-pool-size"]);
   if (values["admin-token"] !== undefined) config.adminToken = values["admin-token"];
+  if (values["allow-open-admin"]) config.allowOpenAdmin = true;
   if (values.accounts !== undefined) config.accounts = parseAccounts(values.accounts);
   if (values["default-region"] !== undefined) config.defaultRegion = values["default-region"];
   if (values["max-page-size"] !== undefined) config.maxPageSize = Number(values["max-page-size"]);
@@ -99,6 +104,9 @@ export async function serve(args: string[]): Promise<number> {
   const clock = server.services.lifecycle.clock;
   const clockNote = clock.mode === "real" ? "" : `, clock: ${clock.mode}${clock.mode === "scaled" ? ` x${clock.speed}` : ""}`;
   console.log(`liftlog listening on ${endpoint} (data: ${config.db ? redactPassword(config.db) : config.dataDir}${clockNote})`);
+  if (!config.adminToken && !isLoopback(config.host)) {
+    console.error(`liftlog: warning: the admin API on ${config.host} takes no token (--allow-open-admin): whoever reaches it controls it`);
+  }
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
