@@ -40,6 +40,8 @@ export interface LiftlogConfig {
   stageSeconds: StageDurations;
   /** Repeats of an event within this many seconds of its first occurrence raise its Count. */
   coalesceWindowSeconds: number;
+  /** The live event stream's timing (see src/feed/stream.ts). */
+  feed: { heartbeatSeconds: number; recheckSeconds: number; stallSeconds: number };
 }
 
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConfig {
@@ -65,8 +67,16 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
       env.LIFTLOG_COALESCE_WINDOW !== undefined
         ? parsePositive("LIFTLOG_COALESCE_WINDOW", env.LIFTLOG_COALESCE_WINDOW)
         : DEFAULT_COALESCE_WINDOW_SECONDS,
+    feed: {
+      heartbeatSeconds: positiveOr(env, "LIFTLOG_FEED_HEARTBEAT_SECONDS", 15),
+      recheckSeconds: positiveOr(env, "LIFTLOG_FEED_RECHECK_SECONDS", 5),
+      stallSeconds: positiveOr(env, "LIFTLOG_FEED_STALL_SECONDS", 30),
+    },
   };
 }
+
+const positiveOr = (env: NodeJS.ProcessEnv, name: string, fallback: number) =>
+  env[name] !== undefined ? parsePositive(name, env[name]) : fallback;
 
 export function parseClockMode(text: string): ClockMode {
   if (!(CLOCK_MODES as readonly string[]).includes(text))

@@ -22,6 +22,9 @@ import { ClientGone, readBody, send } from "./protocol/http.js";
 import { JSON11_CONTENT_TYPE, encodeError } from "./protocol/json11.js";
 import { SqliteStore } from "./store/sqlite.js";
 import { RetentionJob } from "./jobs/retention.js";
+import { AppendHub } from "./feed/hub.js";
+import { StreamPositions } from "./feed/positions.js";
+import { DEFAULT_FEED_SETTINGS, EventStreams } from "./feed/stream.js";
 import type { Store } from "./store/types.js";
 
 export const VERSION = "0.1.0";
@@ -35,6 +38,8 @@ export interface LiftlogServer {
   /** Stops accepting, waits for in-flight requests, closes the store. */
   close(): Promise<void>;
 }
+
+const STREAM_PATH = "/_liftlog/events/stream";
 
 export const isPostgresUrl = (url: string | undefined) => !!url && /^postgres(ql)?:\/\//.test(url);
 
@@ -50,8 +55,11 @@ export async function openStore(config: LiftlogConfig): Promise<Store> {
 
 export async function createServices(config: LiftlogConfig, store: Store, clock?: Clock): Promise<Services> {
   const serviceClock = clock ?? createClock(config.clock, config.clockSpeed, await store.readClock());
+  const hub = new AppendHub();
+  hub.watchStore(store);
   return {
     store,
+    hub,
     clock: serviceClock,
     tokens: new TokenSigner(await store.secret("pagination-token")),
     logUrls: new LogUrls(await store.secret("log-url")),
@@ -68,6 +76,18 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
   checkAdminExposure(config);
   const services = await createServices(config, store ?? (await openStore(config)));
   const started = Date.now();
+  const streams = new EventStreams(
+    services,
+    services.hub,
+    new StreamPositions(new TokenSigner(await services.store.secret("feed-position"))),
+    {
+      ...DEFAULT_FEED_SETTINGS,
+      heartbeatMs: config.feed.heartbeatSeconds * 1000,
+      recheckMs: config.feed.recheckSeconds * 1000,
+      stallMs: config.feed.stallSeconds * 1000,
+      settleRetries: config.db !== undefined,
+    },
+  );
   const retention = config.retentionDays > 0 ? new RetentionJob(services.store, services.clock, config.retentionDays) : undefined;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -86,6 +106,9 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       const url = requestUrl(req);
       if (url.pathname.startsWith("/_liftlog/")) {
         if (url.pathname !== "/_liftlog/health") checkAdminToken(req, config.adminToken);
+        if (url.pathname === STREAM_PATH && req.method === "GET") {
+          return await streams.serve(req, res, url.searchParams, { baseUrl, requestId });
+        }
         const { status, body } = await handleAdmin(services, req, url.pathname, health);
         send(res, status, "application/json", JSON.stringify(body), { "x-amzn-RequestId": requestId });
       } else if (url.pathname.startsWith("/logs/") && req.method === "GET") {
@@ -154,6 +177,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       }),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      streams.closeAll();
       server.closeIdleConnections();
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
       server.closeIdleConnections();

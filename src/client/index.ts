@@ -1,6 +1,7 @@
 /**
  * liftlog/client: boto3's paginators for the AWS SDK for JavaScript v3's GameLiftClient, against
- * liftlog or the real GameLift alike.
+ * liftlog or the real GameLift alike, and `followFleetEvents`, a live tail of fleet events (liftlog's
+ * event stream, or polling where there is none).
  *
  * @example Walk a fleet's event log, stop after 500 events, keep the token, resume later:
  * ```ts
@@ -21,6 +22,7 @@ import { paginate, type PageIterator, type PaginateInput, type PaginationConfig 
 
 export { paginate, PageIterator, type PaginateInput, type PaginationConfig } from "./paginator.js";
 export { PaginationError } from "./tokens.js";
+export { followFleetEvents, FollowError, type FollowedEvent, type FollowOptions, type FollowStatus } from "./follower.js";
 export type { FullResult, OperationInput, OperationOutput, PaginatedOperation, ResultItem } from "./operations.js";
 
 /** The DescribeFleetEvents paginator: a fleet's events, newest first (see paginate). */

@@ -1,5 +1,6 @@
 /** What every operation receives: who is calling, and the service's parts. No HTTP in here. */
 import type { Clock } from "../fleets/clock.js";
+import type { AppendHub } from "../feed/hub.js";
 import type { FleetLifecycle } from "../fleets/lifecycle.js";
 import type { Scope, Store } from "../store/types.js";
 import type { LogUrls } from "./log-urls.js";
@@ -11,6 +12,8 @@ export interface Services {
   tokens: TokenSigner;
   logUrls: LogUrls;
   lifecycle: FleetLifecycle;
+  /** Told of every committed append (this node's, and on PostgreSQL other nodes'); see src/feed/hub.ts. */
+  hub: AppendHub;
   /** Largest page any operation returns; larger Limits are clamped. */
   maxPageSize: number;
   defaultScope: Scope;

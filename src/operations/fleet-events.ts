@@ -43,7 +43,8 @@ function toCursor(position: unknown): Cursor {
   return { eventTimeMs, seq };
 }
 
-function toEvent(services: Services, ctx: RequestContext, e: StoredEvent, nowMs: number): Event {
+/** A stored event as the API returns it (with a freshly minted log URL when it has a log). */
+export function toEvent(services: Services, ctx: RequestContext, e: StoredEvent, nowMs: number): Event {
   const scope: Scope = ctx.scope;
   return {
     EventId: e.eventId,

@@ -46,6 +46,23 @@ export function scopeOf(services: Services, where: string, region: unknown, acco
   return scope;
 }
 
+/**
+ * The scope a fleet reference lives in: an ARN names its own account and region (explicit Region and
+ * AccountId must then agree with it); a bare ID lives in the given or the default scope.
+ */
+export function fleetRefScope(services: Services, where: string, ref: string, region: unknown, accountId: unknown, suffix = ""): Scope {
+  const arnScope = parseFleetRef(ref).arnScope;
+  const scope = scopeOf(services, where, region ?? arnScope?.region, accountId ?? arnScope?.accountId);
+  if (arnScope && (arnScope.region !== scope.region || arnScope.accountId !== scope.accountId)) {
+    throw invalidRequest(
+      `${where}FleetId ${ref} is in ${arnScope.accountId}/${arnScope.region} but the request names ${scope.accountId}/${scope.region}.${suffix}`,
+    );
+  }
+  return scope;
+}
+
+const NOTHING_STORED = " Nothing in this batch was stored.";
+
 export async function registerFleet(services: Services, input: RegisterFleetInput): Promise<{ FleetId: string; FleetArn: string }> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) throw invalidRequest("Body must be a JSON object.");
   if (typeof input.Name !== "string" || !satisfies(input.Name, "NonZeroAndMaxString")) {
@@ -116,19 +133,14 @@ export async function ingestEvents(
         `${where}: FleetId must be a fleet ID (fleet-...) or fleet ARN, got ${JSON.stringify(ref ?? null)}. Nothing in this batch was stored.`,
       );
     }
-    // An ARN names its own account and region; explicit Region/AccountId fields must agree with it.
-    const arnScope = parseFleetRef(ref).arnScope;
-    const scope = scopeOf(
+    const scope = fleetRefScope(
       services,
       `${where}: `,
-      raw.Region ?? bodyScope?.Region ?? arnScope?.region,
-      raw.AccountId ?? bodyScope?.AccountId ?? arnScope?.accountId,
+      ref,
+      raw.Region ?? bodyScope?.Region,
+      raw.AccountId ?? bodyScope?.AccountId,
+      NOTHING_STORED,
     );
-    if (arnScope && (arnScope.region !== scope.region || arnScope.accountId !== scope.accountId)) {
-      throw invalidRequest(
-        `${where}: FleetId ${ref} is in ${arnScope.accountId}/${arnScope.region} but the batch names ${scope.accountId}/${scope.region}. Nothing in this batch was stored.`,
-      );
-    }
     const key = `${scope.accountId}/${scope.region}/${ref}`;
     let fleet = fleets.get(key);
     if (!fleet) {

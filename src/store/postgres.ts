@@ -11,9 +11,13 @@ import { randomBytes } from "node:crypto";
 import { postgresMigrations } from "./migrations/postgres.js";
 import { firstOccurrences, landedEvents, planCoalesced, type Target } from "./coalesce.js";
 import type {
+  AppendedEvent,
   AppendOptions,
+  AppendPosition,
+  Cursor,
   DueClaim,
   EventQuery,
+  FeedQuery,
   FleetQuery,
   FleetRecord,
   NewEvent,
@@ -113,6 +117,12 @@ const INSERT_FLEET = `INSERT INTO fleets (account_id, region, fleet_id, fleet_ar
 const UPDATE_FLEET = `UPDATE fleets SET fleet_arn = $4, name = $5, kind = $6, status = $7, creation_time_ms = $8, termination_time_ms = $9, deleted = $10, attributes = $11,
     state = $12, next_due_ms = $13
   WHERE account_id = $1 AND region = $2 AND fleet_id = $3`;
+
+/** The oldest transaction that may still be running: everything below it has finished. */
+const HORIZON = "pg_snapshot_xmin(pg_current_snapshot())";
+
+/** The position just below the horizon: after every event of every finished transaction. */
+const headBelow = (horizon: string): AppendPosition => ({ txid: Number(horizon) - 1, seq: Number.MAX_SAFE_INTEGER });
 
 export class PostgresStore implements Store {
   private constructor(private readonly pool: pg.Pool) {}
@@ -432,6 +442,67 @@ export class PostgresStore implements Store {
       values: [cutoffMs, limit],
     });
     return rowCount ?? 0;
+  }
+
+  async appendHead(): Promise<AppendPosition> {
+    const { rows } = await this.pool.query<{ horizon: string }>(`SELECT ${HORIZON} AS horizon`);
+    return headBelow(rows[0]!.horizon);
+  }
+
+  async readAppended(
+    scope: Scope,
+    query: FeedQuery & { after: AppendPosition },
+  ): Promise<{ events: AppendedEvent[]; through: AppendPosition }> {
+    // Only transactions older than the snapshot's xmin: every one of them has finished, and any
+    // transaction still to commit has a larger ID, so it lands after this reader's position.
+    const { rows } = await this.pool.query<EventRow & { horizon: string; fleet_id: string | null; txid: string }>({
+      name: query.fleetId ? "read-appended-fleet" : "read-appended-scope",
+      text: `WITH h AS (SELECT ${HORIZON} AS x)
+             SELECT h.x::text AS horizon, r.* FROM h LEFT JOIN LATERAL (
+               SELECT e.txid::text AS txid, e.seq, e.event_id, f.fleet_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log
+               FROM events e JOIN fleets f ON f.pk = e.fleet_pk
+               WHERE (e.txid, e.seq) > ($1::text::xid8, $2) AND e.txid < h.x AND f.account_id = $3 AND f.region = $4
+                 ${query.fleetId ? "AND f.fleet_id = $6" : ""}
+               ORDER BY e.txid, e.seq LIMIT $5) r ON true`,
+      values: [
+        String(query.after.txid),
+        query.after.seq,
+        scope.accountId,
+        scope.region,
+        query.limit,
+        ...(query.fleetId ? [query.fleetId] : []),
+      ],
+    });
+    const events = rows
+      .filter((r) => r.fleet_id !== null)
+      .map((r) => ({ ...toEvent(r, r.fleet_id!), position: { txid: Number(r.txid), seq: Number(r.seq) } }));
+    const last = events[events.length - 1];
+    return { events, through: events.length === query.limit && last ? last.position : headBelow(rows[0]!.horizon) };
+  }
+
+  async replayEvents(scope: Scope, query: FeedQuery & { sinceMs: number; from?: Cursor; head: AppendPosition }): Promise<StoredEvent[]> {
+    const from = query.from ?? { eventTimeMs: query.sinceMs, seq: -1 };
+    const { rows } = await this.pool.query<EventRow & { fleet_id: string }>({
+      name: query.fleetId ? "replay-fleet" : "replay-scope",
+      text: `SELECT e.seq, e.event_id, f.fleet_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log
+             FROM events e JOIN fleets f ON f.pk = e.fleet_pk
+             WHERE e.event_time_ms >= $1 AND (e.event_time_ms, e.seq) > ($2, $3)
+               AND (e.txid IS NULL OR (e.txid, e.seq) <= ($4::text::xid8, $5))
+               AND f.account_id = $6 AND f.region = $7 ${query.fleetId ? "AND f.fleet_id = $9" : ""}
+             ORDER BY e.event_time_ms, e.seq LIMIT $8`,
+      values: [
+        query.sinceMs,
+        from.eventTimeMs,
+        from.seq,
+        String(query.head.txid),
+        query.head.seq,
+        scope.accountId,
+        scope.region,
+        query.limit,
+        ...(query.fleetId ? [query.fleetId] : []),
+      ],
+    });
+    return rows.map((r) => toEvent(r, r.fleet_id));
   }
 
   async secret(name: string): Promise<Buffer> {

@@ -12,9 +12,13 @@ import { randomBytes } from "node:crypto";
 import { sqliteMigrations } from "./migrations/sqlite.js";
 import { firstOccurrences, landedEvents, planCoalesced } from "./coalesce.js";
 import type {
+  AppendedEvent,
   AppendOptions,
+  AppendPosition,
+  Cursor,
   DueClaim,
   EventQuery,
+  FeedQuery,
   FleetQuery,
   FleetRecord,
   NewEvent,
@@ -128,6 +132,7 @@ export class SqliteStore implements Store {
          RETURNING *`,
       ),
       nextDue: db.prepare<[], { due: number | null }>("SELECT min(next_due_ms) AS due FROM fleets WHERE next_due_ms IS NOT NULL"),
+      appendHead: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
       newestRepeat: db.prepare<[string, number, string, string, string, number, number], EventRow>(
         `SELECT e.seq, e.event_id, ? AS fleet_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log
          FROM events e WHERE e.fleet_pk = ? AND e.resource_id = ? AND e.event_code = ? AND e.message = ?
@@ -360,6 +365,45 @@ export class SqliteStore implements Store {
 
   async deleteEventsBefore(cutoffMs: number, limit: number): Promise<number> {
     return this.stmts.deleteBefore.run(cutoffMs, limit).changes;
+  }
+
+  async appendHead(): Promise<AppendPosition> {
+    // AUTOINCREMENT never reuses a sequence number, even after retention deleted the newest rows.
+    const row = this.stmts.appendHead.get();
+    return { txid: 0, seq: row?.seq ?? 0 };
+  }
+
+  async readAppended(
+    scope: Scope,
+    query: FeedQuery & { after: AppendPosition },
+  ): Promise<{ events: AppendedEvent[]; through: AppendPosition }> {
+    const head = await this.appendHead();
+    // Walk the primary key from the position (CROSS JOIN and +fleet_pk keep the planner off the
+    // EventTime index, which would read the whole fleet and sort it).
+    const sql = query.fleetId
+      ? `SELECT ${EVENT_COLUMNS} FROM events e CROSS JOIN fleets f
+           WHERE e.seq > ? AND +e.fleet_pk = f.pk AND f.account_id = ? AND f.region = ? AND f.fleet_id = ? ORDER BY e.seq LIMIT ?`
+      : `SELECT ${EVENT_COLUMNS} FROM events e CROSS JOIN fleets f
+           WHERE e.seq > ? AND e.fleet_pk = f.pk AND f.account_id = ? AND f.region = ? ORDER BY e.seq LIMIT ?`;
+    const params = [query.after.seq, scope.accountId, scope.region, ...(query.fleetId ? [query.fleetId] : []), query.limit];
+    const events = this.cachedStatement(sql)
+      .all(...params)
+      .map((row) => ({ ...toEvent(row), position: { txid: 0, seq: row.seq } }));
+    const last = events[events.length - 1];
+    return { events, through: events.length === query.limit && last ? last.position : head };
+  }
+
+  async replayEvents(scope: Scope, query: FeedQuery & { sinceMs: number; from?: Cursor; head: AppendPosition }): Promise<StoredEvent[]> {
+    const from = query.from ?? { eventTimeMs: query.sinceMs, seq: -1 };
+    const where = `e.event_time_ms >= ? AND (e.event_time_ms, e.seq) > (?, ?) AND e.seq <= ? AND e.fleet_pk = f.pk AND f.account_id = ? AND f.region = ?`;
+    // One fleet: its EventTime index; a whole scope: the global EventTime index.
+    const sql = query.fleetId
+      ? `SELECT ${EVENT_COLUMNS} FROM fleets f CROSS JOIN events e WHERE ${where} AND f.fleet_id = ? ORDER BY e.event_time_ms, e.seq LIMIT ?`
+      : `SELECT ${EVENT_COLUMNS} FROM events e CROSS JOIN fleets f WHERE ${where} ORDER BY e.event_time_ms, e.seq LIMIT ?`;
+    const params = [query.sinceMs, from.eventTimeMs, from.seq, query.head.seq, scope.accountId, scope.region];
+    return this.cachedStatement(sql)
+      .all(...params, ...(query.fleetId ? [query.fleetId] : []), query.limit)
+      .map(toEvent);
   }
 
   async secret(name: string): Promise<Buffer> {

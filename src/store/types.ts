@@ -59,6 +59,28 @@ export interface Cursor {
   seq: number;
 }
 
+/**
+ * A position in the order events were appended (the live feed's order, unlike the newest-first
+ * EventTime order of queryEvents). SQLite appends one at a time, so its sequence number alone is the
+ * position (`txid` 0). PostgreSQL transactions may commit out of sequence-number order, so there it
+ * is the appending transaction's ID, then the sequence number; a reader only reads past
+ * transactions that have all finished, so a slower transaction can never land behind a reader.
+ */
+export interface AppendPosition {
+  txid: number;
+  seq: number;
+}
+
+export interface AppendedEvent extends StoredEvent {
+  position: AppendPosition;
+}
+
+/** One fleet's events, or (no fleetId) the events of every fleet of the scope. */
+export interface FeedQuery {
+  fleetId?: string;
+  limit: number;
+}
+
 export interface EventQuery {
   fleetId: string;
   /** Inclusive bounds in epoch milliseconds. */
@@ -121,6 +143,19 @@ export interface EventStore {
    * in one short transaction; returns how many it deleted. Callers loop while it returns `limit`.
    */
   deleteEventsBefore(cutoffMs: number, limit: number): Promise<number>;
+  /** The position after every append that has finished: a feed that starts "now" starts here. */
+  appendHead(): Promise<AppendPosition>;
+  /**
+   * Events appended after `after`, in append order, at most `limit`. `through` is where the next
+   * read continues: the last event's position, or the append head when the page is not full (so a
+   * reader of a quiet fleet does not rescan other fleets' appends).
+   */
+  readAppended(scope: Scope, query: FeedQuery & { after: AppendPosition }): Promise<{ events: AppendedEvent[]; through: AppendPosition }>;
+  /**
+   * Events with EventTime at or after `sinceMs` that were appended at or before `head`, oldest first
+   * (EventTime, then sequence number), strictly after `from` in that order.
+   */
+  replayEvents(scope: Scope, query: FeedQuery & { sinceMs: number; from?: Cursor; head: AppendPosition }): Promise<StoredEvent[]>;
 }
 
 export interface FleetStore {

@@ -129,15 +129,17 @@ export interface FleetLog {
 /** What the service must return for `ids[i]` = `events[i]`, newest first. */
 export function expectedLines(fleetId: string, ids: string[], events: IngestedEvent[]): string[] {
   const byId = new Map(ids.map((id, i) => [id, events[i]!]));
-  return expectedOrder(ids, events).map((id) => {
-    const e = byId.get(id)!;
-    return describeEvent({
-      ...e,
-      EventId: id,
-      ResourceId: e.ResourceId ?? fleetId,
-      timeMs: Math.round(e.EventTime! * 1000),
-      hasLog: e.Log !== undefined,
-    });
+  return expectedOrder(ids, events).map((id) => ingestedLine(fleetId, id, byId.get(id)!));
+}
+
+/** The line of an event ingested (with an EventTime) as `id`. */
+export function ingestedLine(fleetId: string, id: string, e: IngestedEvent): string {
+  return describeEvent({
+    ...e,
+    EventId: id,
+    ResourceId: e.ResourceId ?? fleetId,
+    timeMs: Math.round(e.EventTime! * 1000),
+    hasLog: e.Log !== undefined,
   });
 }
 

@@ -49,4 +49,10 @@ export const postgresMigrations: readonly string[] = [
      UNIQUE (account_id, region, type, resource_id)
    );
    CREATE TABLE service_clock (id INTEGER PRIMARY KEY CHECK (id = 1), now_ms BIGINT NOT NULL);`,
+  // 3: the live feed's append order. Each event records the transaction that appended it, so a
+  // reader can stop short of transactions still running (see AppendPosition). Existing rows keep
+  // NULL (only the history replay reads them), so adding the column rewrites nothing.
+  `ALTER TABLE events ADD COLUMN txid xid8;
+   ALTER TABLE events ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
+   CREATE INDEX events_append_order ON events (txid, seq);`,
 ];
