@@ -1,6 +1,7 @@
 /**
  * Wiring: the store, the clock, the signers and the lifecycle behind one HTTP server.
  *   POST /                   GameLift API (AWS JSON 1.1)
+ *   POST /service/GameLift/operation/<Op>   GameLift API (Smithy RPC v2 CBOR)
  *   /_liftlog/...            admin API (DESIGN.md)
  *   GET /logs/<acct>/<region>/<eventId>?Expires=&Signature=   pre-signed event logs
  * Every response carries x-amzn-RequestId. SIGTERM: stop accepting, drain in-flight requests,
@@ -16,10 +17,10 @@ import { FleetLifecycle } from "./fleets/lifecycle.js";
 import type { Services } from "./operations/context.js";
 import { LogUrls } from "./operations/log-urls.js";
 import { TokenSigner } from "./operations/tokens.js";
-import { API_BODY_LIMIT, callerContext, handleApiCall, operationFromTarget } from "./protocol/api.js";
+import { API_BODY_LIMIT, apiProtocol, callerContext, handleApiCall, type Protocol } from "./protocol/api.js";
 import { ServiceError, internalError } from "./protocol/errors.js";
 import { ClientGone, readBody, send } from "./protocol/http.js";
-import { JSON11_CONTENT_TYPE, encodeError } from "./protocol/json11.js";
+import { json11 } from "./protocol/json11.js";
 import { SqliteStore } from "./store/sqlite.js";
 import { RetentionJob } from "./jobs/retention.js";
 import { AppendHub } from "./feed/hub.js";
@@ -102,9 +103,19 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     const baseUrl = config.publicUrl ?? `http://${req.headers.host ?? `${config.host}:${config.port}`}`;
+    // Errors outside the API (admin, bad paths) use JSON 1.1's shape.
+    let protocol: Protocol = json11;
     try {
       const url = requestUrl(req);
-      if (url.pathname.startsWith("/_liftlog/")) {
+      const api = apiProtocol(req.method, url.pathname);
+      if (api) {
+        protocol = api;
+        const operation = protocol.operation(req, url.pathname);
+        const ctx = callerContext(config, req, requestId, baseUrl);
+        const body = await readBody(req, API_BODY_LIMIT);
+        const out = await handleApiCall(services, ctx, protocol, operation, body, req);
+        send(res, 200, protocol.contentType, out, { ...protocol.headers(), "x-amzn-RequestId": requestId });
+      } else if (url.pathname.startsWith("/_liftlog/")) {
         if (url.pathname !== "/_liftlog/health") checkAdminToken(req, config.adminToken);
         if (url.pathname === STREAM_PATH && req.method === "GET") {
           return await streams.serve(req, res, url.searchParams, { baseUrl, requestId });
@@ -113,16 +124,10 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
         send(res, status, "application/json", JSON.stringify(body), { "x-amzn-RequestId": requestId });
       } else if (url.pathname.startsWith("/logs/") && req.method === "GET") {
         serveLog(services, url, requestId, res);
-      } else if (url.pathname === "/" && req.method === "POST") {
-        const operation = operationFromTarget(req.headers["x-amz-target"]);
-        const ctx = callerContext(config, req, requestId, baseUrl);
-        const body = await readBody(req, API_BODY_LIMIT);
-        const out = await handleApiCall(services, ctx, operation, body);
-        send(res, 200, JSON11_CONTENT_TYPE, out, { "x-amzn-RequestId": requestId });
       } else {
         throw new ServiceError(
           "UnknownOperationException",
-          `Nothing at ${req.method} ${url.pathname}. The GameLift API is POST / with X-Amz-Target: GameLift.<Operation>.`,
+          `Nothing at ${req.method} ${url.pathname}. The GameLift API is POST / with X-Amz-Target: GameLift.<Operation> (JSON 1.1) or POST /service/GameLift/operation/<Operation> (RPC v2 CBOR).`,
           404,
         );
       }
@@ -141,9 +146,9 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
         return;
       }
       // A refused body (413) may be left unread past readBody's discard limit; let the connection go.
-      send(res, error.status, JSON11_CONTENT_TYPE, encodeError(error), {
+      send(res, error.status, protocol.contentType, protocol.encodeError(error), {
+        ...protocol.headers(error),
         "x-amzn-RequestId": requestId,
-        "x-amzn-ErrorType": error.code,
         ...(error.status === 413 ? { Connection: "close" } : {}),
       });
     }

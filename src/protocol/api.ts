@@ -1,35 +1,39 @@
 /**
- * The GameLift API over AWS JSON 1.1: `POST /`, `X-Amz-Target: GameLift.<Operation>`.
- * Resolves the operation and the caller (SigV4 scope), decodes the input from the model, runs the
- * handler, encodes the output. Operations never see any of this.
+ * The GameLift API on one port in each protocol the model lists:
+ *   AWS JSON 1.1        POST /  with X-Amz-Target: GameLift.<Operation>
+ *   Smithy RPC v2 CBOR  POST [prefix]/service/GameLift/operation/<Operation>  with smithy-protocol: rpc-v2-cbor
+ * The router picks the protocol from the path; the protocol resolves the operation and decodes the
+ * input from the model; the handler runs; the same protocol encodes the output or the error.
+ * Operations never see which protocol was used.
  */
 import type { IncomingMessage } from "node:http";
 import { accountFor, type LiftlogConfig } from "../config.js";
 import type { RequestContext, Services } from "../operations/context.js";
 import { operations } from "../operations/registry.js";
 import { checkRegion } from "../operations/regions.js";
-import { unknownOperation } from "./errors.js";
-import { decodeInput, encodeOutput } from "./json11.js";
+import { isCborPath, rpcV2Cbor } from "./cbor.js";
+import type { ServiceError } from "./errors.js";
+import { json11 } from "./json11.js";
 import { parseAuthorization } from "./sigv4.js";
-import { serviceModel } from "../model/service-model.js";
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
-export function operationFromTarget(target: string | string[] | undefined): string {
-  const prefix = `${serviceModel.metadata.targetPrefix}.`;
-  if (typeof target !== "string" || target === "") {
-    throw unknownOperation("Missing X-Amz-Target header: name the operation as GameLift.<Operation>.");
-  }
-  const name = target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
-  if (!name || !operations.has(name)) {
-    throw unknownOperation(
-      `Unknown operation '${target}'. liftlog implements: ${[...operations.keys()]
-        .sort()
-        .map((o) => prefix + o)
-        .join(", ")}.`,
-    );
-  }
-  return name;
+/** One wire protocol: how it names the operation, reads the input, writes the output and errors. */
+export interface Protocol {
+  operation(req: IncomingMessage, pathname: string): string;
+  decodeInput(operation: string, body: Buffer, req: IncomingMessage): Record<string, unknown>;
+  encodeOutput(operation: string, output: unknown): string | Uint8Array;
+  encodeError(err: ServiceError): string | Uint8Array;
+  contentType: string;
+  /** The protocol's own response headers, for a success or for `error`. */
+  headers(error?: ServiceError): Record<string, string>;
+}
+
+/** The protocol of an API request, or undefined when the request is not an API call. */
+export function apiProtocol(method: string | undefined, pathname: string): Protocol | undefined {
+  if (method !== "POST") return undefined;
+  if (pathname === "/") return json11;
+  return isCborPath(pathname) ? rpcV2Cbor : undefined;
 }
 
 export function callerContext(config: LiftlogConfig, req: IncomingMessage, requestId: string, baseUrl: string): RequestContext {
@@ -38,9 +42,16 @@ export function callerContext(config: LiftlogConfig, req: IncomingMessage, reque
   return { scope: { accountId: accountFor(config, credential.accessKeyId), region: credential.region }, baseUrl, requestId };
 }
 
-/** Runs one API call; returns the JSON response body. Throws ServiceError for the caller to encode. */
-export async function handleApiCall(services: Services, ctx: RequestContext, operation: string, body: Buffer): Promise<string> {
-  const input = decodeInput(operation, body);
+/** Runs one API call; returns the encoded response body. Throws ServiceError for the caller to encode. */
+export async function handleApiCall(
+  services: Services,
+  ctx: RequestContext,
+  protocol: Protocol,
+  operation: string,
+  body: Buffer,
+  req: IncomingMessage,
+): Promise<string | Uint8Array> {
+  const input = protocol.decodeInput(operation, body, req);
   const output = await operations.get(operation)!(services, ctx, input);
-  return encodeOutput(operation, output);
+  return protocol.encodeOutput(operation, output);
 }

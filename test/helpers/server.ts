@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GameLiftClient } from "@aws-sdk/client-gamelift";
+import { SmithyRpcV2CborProtocol } from "@smithy/core/cbor";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const BIN = join(REPO_ROOT, "bin", "liftlog.js");
@@ -117,9 +118,20 @@ export async function ingest(
   return ids;
 }
 
-/** A real AWS SDK v3 client pointed at the server. */
+/** A real AWS SDK v3 client pointed at the server (AWS JSON 1.1, the SDK's default). */
 export function gamelift(endpoint: string, region = "us-west-2", accessKeyId = "AKIDLIFTLOGTEST") {
   return new GameLiftClient({ region, endpoint, credentials: { accessKeyId, secretAccessKey: "secret" }, maxAttempts: 1 });
+}
+
+/** The same SDK client speaking Smithy RPC v2 CBOR, as SDKs generated from the newest model do. */
+export function cborGamelift(endpoint: string, region = "us-west-2", accessKeyId = "AKIDLIFTLOGTEST") {
+  return new GameLiftClient({
+    region,
+    endpoint,
+    credentials: { accessKeyId, secretAccessKey: "secret" },
+    maxAttempts: 1,
+    protocol: SmithyRpcV2CborProtocol,
+  });
 }
 
 /**

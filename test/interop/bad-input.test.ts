@@ -243,7 +243,10 @@ for (const store of STORES) {
         for (const target of ["/", "/%", "*", "/service/GameLift/operation/DescribeFleetEvents"]) {
           const res = await get(target);
           assert.equal(res.statusLine, "HTTP/1.1 404 Not Found", target);
-          assert.match(JSON.parse(res.body).message, /The GameLift API is POST \/ with X-Amz-Target: GameLift\.<Operation>\./);
+          assert.match(
+            JSON.parse(res.body).message,
+            /The GameLift API is POST \/ with X-Amz-Target: GameLift\.<Operation> \(JSON 1\.1\) or POST \/service\/GameLift\/operation\/<Operation> \(RPC v2 CBOR\)\./,
+          );
         }
       });
 

@@ -93,3 +93,26 @@ export function callInTwoParts(endpoint: string, operation: string, first: strin
     },
   };
 }
+
+/** POST [prefix]/service/GameLift/operation/<operation> (RPC v2 CBOR) with `body` as is; the answer's body stays bytes. */
+export async function rawCborCall(
+  endpoint: string,
+  operation: string,
+  body: Uint8Array | string,
+  headers: Record<string, string | undefined> = {},
+  path = `/service/GameLift/operation/${operation}`,
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
+  const all: Record<string, string> = {
+    "Content-Type": "application/cbor",
+    Accept: "application/cbor",
+    "smithy-protocol": "rpc-v2-cbor",
+    "X-Amz-Date": "20250101T000000Z",
+    Authorization: authorization(),
+  };
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) delete all[name];
+    else all[name] = value;
+  }
+  const res = await fetch(endpoint + path, { method: "POST", headers: all, body });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
