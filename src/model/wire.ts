@@ -138,3 +138,8 @@ export function encodeWireOutput(operation: string, output: unknown, wire: WireF
   if (!op.output) return {};
   return encodeValue(output ?? {}, shape(op.output.shape), wire) ?? {};
 }
+
+/** Any value of a named shape in a wire form (the event feed shapes events as the API does). */
+export function encodeWireShape(shapeName: string, value: unknown, wire: WireFormat): unknown {
+  return encodeValue(value, shape(shapeName), wire);
+}

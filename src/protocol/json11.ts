@@ -7,7 +7,15 @@
  *   errors       {"__type": "<Code>", "message": "...", "Message": "..."} (see errorBody)
  * Not JSON at all, or a value of the wrong JSON type: SerializationException (400).
  */
-import { decodeWireInput, encodeWireOutput, epochSecondsToDate, mismatch, type ScalarType, type WireFormat } from "../model/wire.js";
+import {
+  decodeWireInput,
+  encodeWireOutput,
+  encodeWireShape,
+  epochSecondsToDate,
+  mismatch,
+  type ScalarType,
+  type WireFormat,
+} from "../model/wire.js";
 import type { IncomingMessage } from "node:http";
 import { serviceModel } from "../model/service-model.js";
 import { operations } from "../operations/registry.js";
@@ -51,6 +59,11 @@ export function decodeInput(operation: string, body: Buffer): Record<string, unk
 
 export function encodeOutput(operation: string, output: unknown): string {
   return JSON.stringify(encodeWireOutput(operation, output, json));
+}
+
+/** Any value of a named shape as JSON 1.1 carries it (the event feed shapes events as the API does). */
+export function encodeShape(shapeName: string, value: unknown): unknown {
+  return encodeWireShape(shapeName, value, json);
 }
 
 export function encodeError(err: ServiceError): string {
