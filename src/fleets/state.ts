@@ -28,6 +28,17 @@ export interface Peering {
   cidr: string;
 }
 
+/** A compute registered with RegisterCompute on an Anywhere fleet: the caller's own machine. */
+export interface RegisteredCompute {
+  name: string;
+  location: string;
+  ipAddress?: string;
+  dnsName?: string;
+  certificatePath?: string;
+  /** Service-clock time of registration. */
+  registeredMs: number;
+}
+
 export type Step =
   | { kind: "create"; index: number }
   | { kind: "location"; location: string; index: number }
@@ -52,6 +63,10 @@ export interface FleetState {
   serial: number;
   /** The home location's instances, oldest first. */
   instances: string[];
+  /** When each of those instances was launched (service clock); absent in states written before it was kept. */
+  launchedMs?: Record<string, number>;
+  /** Anywhere fleets: registered computes, oldest first; runtime events name the first. */
+  computes?: RegisteredCompute[];
   /** By location: the home Region and each remote location. */
   capacity: Record<string, Capacity>;
   /** Remote locations and their LOCATION_STATE_* status (PENDING ... ACTIVE, ERROR, DELETING, DELETED). */
@@ -156,12 +171,19 @@ export class Transition {
   }
 
   newInstance(): string {
-    return instanceId(this.fleet.fleetId, this.state.serial++);
+    const id = instanceId(this.fleet.fleetId, this.state.serial++);
+    // Launch times of instances still running, and of this one (which the caller is about to add).
+    const launched = Object.entries(this.state.launchedMs ?? {}).filter(([i]) => this.state.instances.includes(i));
+    this.state.launchedMs = Object.fromEntries([...launched, [id, this.at]]);
+    return id;
   }
 
-  /** The instance a runtime event names: the home location's oldest, or the fleet when there is none. */
+  /**
+   * The instance a runtime event names: the home location's oldest; on an Anywhere fleet the first
+   * registered compute; the fleet when there is none.
+   */
   firstInstance(): string {
-    return this.state.instances[0] ?? this.fleet.fleetId;
+    return this.state.instances[0] ?? this.state.computes?.[0]?.name ?? this.fleet.fleetId;
   }
 
   result(): { fleet: FleetRecord; events: NewEvent[] } {

@@ -4,6 +4,8 @@
  */
 import type { RequestContext, Services } from "./context.js";
 import { describeFleetEvents } from "./fleet-events.js";
+import { deregisterCompute, describeCompute, getComputeAccess, getComputeAuthToken, listCompute, registerCompute } from "./computes.js";
+import { describeInstances, getInstanceAccess } from "./instances.js";
 import { createAlias, deleteAlias, describeAlias, listAliases, resolveAlias, updateAlias } from "./aliases.js";
 import { createBuild, deleteBuild, describeBuild, listBuilds } from "./builds.js";
 import { describeFleetCapacity, updateFleetCapacity } from "./capacity.js";
@@ -88,5 +90,13 @@ export const operations: ReadonlyMap<string, Handler> = new Map(
     DeleteAlias: deleteAlias,
     ListAliases: listAliases,
     ResolveAlias: resolveAlias,
+    DescribeInstances: describeInstances,
+    GetInstanceAccess: getInstanceAccess,
+    RegisterCompute: registerCompute,
+    DeregisterCompute: deregisterCompute,
+    DescribeCompute: describeCompute,
+    ListCompute: listCompute,
+    GetComputeAccess: getComputeAccess,
+    GetComputeAuthToken: getComputeAuthToken,
   }),
 );

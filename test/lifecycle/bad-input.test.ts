@@ -57,7 +57,7 @@ describe("bad input for the lifecycle operations", () => {
   const call = (op: string, body: unknown) => rawCall(f.server.endpoint, op, typeof body === "string" ? body : JSON.stringify(body));
 
   it("covers every operation of the model but DescribeFleetEvents", () => {
-    assert.equal(OPERATIONS.length, 41);
+    assert.equal(OPERATIONS.length, 49);
   });
 
   for (const op of OPERATIONS) {
@@ -363,6 +363,37 @@ describe("bad input for the lifecycle operations", () => {
       ],
       ["ListAliases", { NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
       ["ResolveAlias", { AliasId: "alias-missing" }, "NotFoundException", /Alias alias-missing not found/],
+      ["DescribeInstances", { FleetId: fleetId, InstanceId: "i-missing" }, "NotFoundException", /has no instance i-missing/],
+      ["DescribeInstances", { FleetId: fleetId, Limit: 0 }, "InvalidRequestException", /at 'limit' failed to satisfy constraint/],
+      ["GetInstanceAccess", { FleetId: MISSING, InstanceId: "i-1" }, "NotFoundException", /not found/],
+      [
+        "RegisterCompute",
+        { FleetId: fleetId, ComputeName: "bad name!" },
+        "InvalidRequestException",
+        /at 'computeName' failed to satisfy constraint/,
+      ],
+      [
+        "RegisterCompute",
+        { FleetId: fleetId, ComputeName: "box", IpAddress: "10.0.0.1" },
+        "InvalidRequestException",
+        /RegisterCompute applies to ANYWHERE fleets/,
+      ],
+      ["DeregisterCompute", { FleetId: fleetId, ComputeName: "box" }, "NotFoundException", /has no compute box/],
+      ["DescribeCompute", { FleetId: fleetArn, ComputeName: "box" }, "NotFoundException", /has no compute box/],
+      [
+        "ListCompute",
+        { FleetId: fleetId, ComputeStatus: "PENDING" },
+        "InvalidRequestException",
+        /at 'computeStatus' failed to satisfy constraint: Member must satisfy enum value set: \[ACTIVE, IMPAIRED\]/,
+      ],
+      ["ListCompute", { FleetId: fleetId, NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
+      [
+        "GetComputeAccess",
+        { FleetId: fleetId, ComputeName: "arn:aws:gamelift:us-west-2:000000000000:compute/box" },
+        "NotFoundException",
+        /has no compute/,
+      ],
+      ["GetComputeAuthToken", { FleetId: MISSING, ComputeName: "box" }, "NotFoundException", /not found/],
     ];
     for (const [op, body, type, message] of cases) {
       const res = await call(op, body);

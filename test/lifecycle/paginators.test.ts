@@ -5,7 +5,12 @@
  */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CreateAliasCommand, CreateContainerFleetCommand, CreateLocationCommand } from "@aws-sdk/client-gamelift";
+import {
+  CreateAliasCommand,
+  CreateContainerFleetCommand,
+  CreateLocationCommand,
+  UpdateFleetCapacityCommand,
+} from "@aws-sdk/client-gamelift";
 import { paginate, type PaginatedOperation } from "../../src/client/index.js";
 import { COMMANDS, PAGINATOR_DEFINITIONS } from "../../src/client/operations.js";
 import { serviceModel } from "../../src/model/service-model.js";
@@ -45,6 +50,7 @@ describe("paginators", () => {
       );
     }
     await advance(f.server.endpoint, 600);
+    await f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleets[0], MaxSize: 5, DesiredInstances: 5 }));
     for (let i = 0; i < 3; i++) {
       await f.client.send(new CreateLocationCommand({ LocationName: `custom-rack-${i}` }));
       await f.client.send(new CreateAliasCommand({ Name: `alias-${i}`, RoutingStrategy: { Type: "SIMPLE", FleetId: fleets[i] } }));
@@ -57,6 +63,8 @@ describe("paginators", () => {
     walks.set("ListLocations", { Filters: ["CUSTOM"] });
     walks.set("ListAliases", {});
     walks.set("ListContainerFleets", {});
+    walks.set("DescribeInstances", { FleetId: fleets[0] });
+    walks.set("ListCompute", { FleetId: fleets[0] });
   });
 
   it("covers every paginated operation liftlog implements", () => {
