@@ -4,9 +4,9 @@
  * (SQLite WAL, or PostgreSQL): each fleet appears whole, with all of its events, in one transaction.
  */
 import { randomInt } from "node:crypto";
-import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { defaultConfig } from "../config.js";
+import { UsageError, integerOption, parseCommand } from "./args.js";
 import { SUPPORTED_REGIONS } from "../operations/regions.js";
 import { isPostgresUrl, openStore } from "../server.js";
 import { redactPassword } from "./serve.js";
@@ -33,16 +33,13 @@ running on the same data dir sees each fleet appear whole).
                       default: a random one, printed at the end)
   --end-time T        when the history ends: epoch seconds or ISO 8601 (default: now)`;
 
-class UsageError extends Error {}
-
 export async function seed(args: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(args);
   } catch (err) {
-    const message = usageProblem(err);
-    if (message === undefined) throw err;
-    console.error(`liftlog seed: ${message}\nRun 'liftlog seed --help' for the options.`);
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`liftlog seed: ${err.message}\nRun 'liftlog seed --help' for the options.`);
     return 2;
   }
   if (parsed === "help") {
@@ -82,23 +79,18 @@ export async function seed(args: string[]): Promise<number> {
 }
 
 function parseOptions(args: string[]) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      "data-dir": { type: "string" },
-      db: { type: "string" },
-      fleets: { type: "string" },
-      days: { type: "string" },
-      region: { type: "string" },
-      account: { type: "string" },
-      "random-seed": { type: "string" },
-      "end-time": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+  const parsed = parseCommand(args, {
+    "data-dir": { type: "string" },
+    db: { type: "string" },
+    fleets: { type: "string" },
+    days: { type: "string" },
+    region: { type: "string" },
+    account: { type: "string" },
+    "random-seed": { type: "string" },
+    "end-time": { type: "string" },
   });
-  if (values.help) return "help" as const;
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'; options start with --`);
+  if (parsed === "help") return parsed;
+  const { values } = parsed;
   const config = defaultConfig();
   const dataDir = values["data-dir"] ?? config.dataDir;
   const db = values.db ?? config.db;
@@ -118,22 +110,6 @@ function parseOptions(args: string[]) {
     endTimeMs: values["end-time"] === undefined ? Date.now() : timeOption(values["end-time"]),
   };
   return { options, dataDir, db, port: config.port, defaultAccount: config.defaultAccount };
-}
-
-/** The message for a bad command line, or undefined when `err` is something else. */
-function usageProblem(err: unknown): string | undefined {
-  if (err instanceof UsageError) return err.message;
-  const { code, message } = err as { code?: string; message?: string };
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${/'[^']*'/.exec(message ?? "")?.[0] ?? ""}`.trim();
-  return code?.startsWith("ERR_PARSE_ARGS") ? message : undefined;
-}
-
-function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < min || n > max)
-    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${text}'`);
-  return n;
 }
 
 function timeOption(text: string): number {
