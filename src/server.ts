@@ -26,6 +26,7 @@ import { RetentionJob } from "./jobs/retention.js";
 import { AppendHub } from "./feed/hub.js";
 import { StreamPositions } from "./feed/positions.js";
 import { DEFAULT_FEED_SETTINGS, EventStreams } from "./feed/stream.js";
+import { PostgresAppendBridge } from "./feed/postgres-notify.js";
 import type { Store } from "./store/types.js";
 
 export const VERSION = "0.1.0";
@@ -89,6 +90,8 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       settleRetries: config.db !== undefined,
     },
   );
+  // Other nodes' appends wake this node's readers (and this node's wake theirs).
+  const bridge = config.db !== undefined ? await PostgresAppendBridge.start(config.db, services.hub) : undefined;
   const retention = config.retentionDays > 0 ? new RetentionJob(services.store, services.clock, config.retentionDays) : undefined;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -189,6 +192,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       await closed;
       await retention?.stop();
       await services.lifecycle.stop();
+      await bridge?.close();
       await services.store.close();
     },
   };
