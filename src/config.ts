@@ -24,6 +24,13 @@ export interface LiftlogConfig {
   allowOpenAdmin: boolean;
   /** Access key ID -> account ID. Unlisted keys: a 12-digit key is its own account, others the default. */
   accounts: ReadonlyMap<string, string>;
+  /**
+   * default: the SigV4 scope is read, the signature not checked (anyone who reaches the port is
+   * trusted). strict: every signature is verified against the keys in `credentialsFile`.
+   */
+  auth: AuthMode;
+  /** Keys for strict mode, in the AWS shared-credentials format with aws_account_id per section. */
+  credentialsFile?: string;
   defaultAccount: string;
   defaultRegion: string;
   maxPageSize: number;
@@ -54,6 +61,8 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
     adminToken: env.LIFTLOG_ADMIN_TOKEN || undefined,
     allowOpenAdmin: env.LIFTLOG_ALLOW_OPEN_ADMIN === "1" || env.LIFTLOG_ALLOW_OPEN_ADMIN === "true",
     accounts: parseAccounts(env.LIFTLOG_ACCOUNTS ?? ""),
+    auth: parseAuthMode(env.LIFTLOG_AUTH ?? "default"),
+    credentialsFile: env.LIFTLOG_CREDENTIALS_FILE || undefined,
     defaultAccount: env.LIFTLOG_DEFAULT_ACCOUNT ?? DEFAULT_ACCOUNT,
     defaultRegion: env.LIFTLOG_DEFAULT_REGION ?? DEFAULT_REGION,
     maxPageSize: env.LIFTLOG_MAX_PAGE_SIZE !== undefined ? Number(env.LIFTLOG_MAX_PAGE_SIZE) : 1000,
@@ -77,6 +86,14 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
 
 const positiveOr = (env: NodeJS.ProcessEnv, name: string, fallback: number) =>
   env[name] !== undefined ? parsePositive(name, env[name]) : fallback;
+
+export const AUTH_MODES = ["default", "strict"] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export function parseAuthMode(text: string): AuthMode {
+  if (!(AUTH_MODES as readonly string[]).includes(text)) throw new Error(`--auth must be one of ${AUTH_MODES.join(", ")}, got '${text}'`);
+  return text as AuthMode;
+}
 
 export function parseClockMode(text: string): ClockMode {
   if (!(CLOCK_MODES as readonly string[]).includes(text))

@@ -18,7 +18,9 @@ import type { Services } from "./operations/context.js";
 import { LogUrls } from "./operations/log-urls.js";
 import { TokenSigner } from "./operations/tokens.js";
 import { API_BODY_LIMIT, apiProtocol, callerContext, handleApiCall, type Protocol } from "./protocol/api.js";
+import { loadCredentialsFile } from "./protocol/credentials-file.js";
 import { ServiceError, internalError } from "./protocol/errors.js";
+import type { KeyRing } from "./protocol/sigv4.js";
 import { ClientGone, readBody, send } from "./protocol/http.js";
 import { json11 } from "./protocol/json11.js";
 import { SqliteStore } from "./store/sqlite.js";
@@ -76,6 +78,7 @@ export async function createServices(config: LiftlogConfig, store: Store, clock?
 
 export async function createLiftlogServer(config: LiftlogConfig, store?: Store): Promise<LiftlogServer> {
   checkAdminExposure(config);
+  const keys = await signingKeys(config);
   const services = await createServices(config, store ?? (await openStore(config)));
   const started = Date.now();
   const streams = new EventStreams(
@@ -114,8 +117,8 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       if (api) {
         protocol = api;
         const operation = protocol.operation(req, url.pathname);
-        const ctx = callerContext(config, req, requestId, baseUrl);
         const body = await readBody(req, API_BODY_LIMIT);
+        const ctx = await callerContext(config, keys, req, url, body, { requestId, baseUrl });
         const out = await handleApiCall(services, ctx, protocol, operation, body, req);
         send(res, 200, protocol.contentType, out, { ...protocol.headers(), "x-amzn-RequestId": requestId });
       } else if (url.pathname.startsWith("/_liftlog/")) {
@@ -197,6 +200,18 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
     },
   };
   return self;
+}
+
+/** The keys strict mode verifies signatures with; undefined in the default mode. */
+async function signingKeys(config: LiftlogConfig): Promise<KeyRing | undefined> {
+  if (config.auth !== "strict") {
+    if (config.credentialsFile) throw new Error("--credentials-file applies to --auth strict only");
+    return undefined;
+  }
+  if (!config.credentialsFile) {
+    throw new Error("--auth strict needs --credentials-file FILE: the keys (and their accounts) it lets in");
+  }
+  return loadCredentialsFile(config.credentialsFile);
 }
 
 /** The request target as a URL. One no URL parser takes (`GET http://[/`) is a 400, not a crash. */

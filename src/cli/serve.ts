@@ -1,6 +1,15 @@
 /** `liftlog serve`: run the service until SIGTERM/SIGINT, then drain and close cleanly. */
 import { parseArgs } from "node:util";
-import { defaultConfig, isLoopback, parseAccounts, parseClockMode, parsePositive, parseStageSeconds, DEFAULT_PORT } from "../config.js";
+import {
+  defaultConfig,
+  parseAuthMode,
+  isLoopback,
+  parseAccounts,
+  parseClockMode,
+  parsePositive,
+  parseStageSeconds,
+  DEFAULT_PORT,
+} from "../config.js";
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from "../fleets/lifecycle.js";
 import { STAGES } from "../fleets/scenarios.js";
 import { createLiftlogServer } from "../server.js";
@@ -18,7 +27,14 @@ const HELP = `Usage: liftlog serve [options]
                       needed when --host is not a loopback address
   --allow-open-admin  serve the admin API without a token on a non-loopback --host: anyone who reaches the
                       port can ingest, delete fleets, move the clock and inject faults (env LIFTLOG_ALLOW_OPEN_ADMIN=1)
-  --accounts MAP      access key to account map, AKID=123456789012,... (env LIFTLOG_ACCOUNTS)
+  --accounts MAP      access key to account map, AKID=123456789012,... (env LIFTLOG_ACCOUNTS); default mode only
+  --auth MODE         how API callers are checked (env LIFTLOG_AUTH):
+                        default  the SigV4 signature is read for its region and access key but NOT verified:
+                                 anyone who can reach the port can act in any account. For a laptop or CI.
+                        strict   every signature is verified (headers or presigned query string, 15-minute
+                                 clock skew) against the keys of --credentials-file, as AWS does
+  --credentials-file F  keys for --auth strict, AWS shared-credentials format, one section per key with
+                      aws_access_key_id, aws_secret_access_key and aws_account_id (env LIFTLOG_CREDENTIALS_FILE)
   --default-region R  region for admin calls that name none (default us-east-1)
   --retention-days N  delete events older than N days, hourly, in small batches (default 0: keep forever;
                       env LIFTLOG_RETENTION_DAYS)
@@ -53,6 +69,8 @@ export async function serve(args: string[]): Promise<number> {
       "admin-token": { type: "string" },
       "allow-open-admin": { type: "boolean" },
       accounts: { type: "string" },
+      auth: { type: "string" },
+      "credentials-file": { type: "string" },
       "default-region": { type: "string" },
       "max-page-size": { type: "string" },
       "retention-days": { type: "string" },
@@ -78,6 +96,8 @@ export async function serve(args: string[]): Promise<number> {
   if (values["admin-token"] !== undefined) config.adminToken = values["admin-token"];
   if (values["allow-open-admin"]) config.allowOpenAdmin = true;
   if (values.accounts !== undefined) config.accounts = parseAccounts(values.accounts);
+  if (values.auth !== undefined) config.auth = parseAuthMode(values.auth);
+  if (values["credentials-file"] !== undefined) config.credentialsFile = values["credentials-file"];
   if (values["default-region"] !== undefined) config.defaultRegion = values["default-region"];
   if (values["max-page-size"] !== undefined) config.maxPageSize = Number(values["max-page-size"]);
   if (values["retention-days"] !== undefined) config.retentionDays = Number(values["retention-days"]);

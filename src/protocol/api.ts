@@ -14,7 +14,7 @@ import { checkRegion } from "../operations/regions.js";
 import { isCborPath, rpcV2Cbor } from "./cbor.js";
 import type { ServiceError } from "./errors.js";
 import { json11 } from "./json11.js";
-import { parseAuthorization } from "./sigv4.js";
+import { parseCredential, verifySignature, type KeyRing } from "./sigv4.js";
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
@@ -36,10 +36,27 @@ export function apiProtocol(method: string | undefined, pathname: string): Proto
   return isCborPath(pathname) ? rpcV2Cbor : undefined;
 }
 
-export function callerContext(config: LiftlogConfig, req: IncomingMessage, requestId: string, baseUrl: string): RequestContext {
-  const credential = parseAuthorization(req.headers.authorization);
+/**
+ * Who is calling and where. With `keys` (strict mode) the signature is verified and the account is
+ * the key's; without, the scope is read as sent and the account comes from the access key.
+ */
+export async function callerContext(
+  config: LiftlogConfig,
+  keys: KeyRing | undefined,
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  ids: { requestId: string; baseUrl: string },
+): Promise<RequestContext> {
+  if (keys) {
+    const signed = { method: req.method ?? "POST", path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const caller = await verifySignature(signed, keys, Date.now());
+    checkRegion(caller.region);
+    return { scope: { accountId: caller.accountId, region: caller.region }, ...ids };
+  }
+  const credential = parseCredential(req.headers, url.searchParams);
   checkRegion(credential.region);
-  return { scope: { accountId: accountFor(config, credential.accessKeyId), region: credential.region }, baseUrl, requestId };
+  return { scope: { accountId: accountFor(config, credential.accessKeyId), region: credential.region }, ...ids };
 }
 
 /** Runs one API call; returns the encoded response body. Throws ServiceError for the caller to encode. */
