@@ -67,15 +67,15 @@ export async function updateFleetCapacity(
   };
 }
 
-/** The home Region's capacity of a managed (EC2 or container) fleet. */
-export function fleetCapacity(fleet: FleetRecord): FleetCapacity {
+/** The capacity of a managed (EC2 or container) fleet in one location, by default its home Region. */
+export function fleetCapacity(fleet: FleetRecord, location = fleet.region): FleetCapacity {
   const state = fleet.state as unknown as FleetState;
-  const c = state.capacity[fleet.region] ?? { desired: 0, min: 0, max: 0, active: 0, pending: 0 };
+  const c = atLocation(state.capacity, location) ?? { desired: 0, min: 0, max: 0, active: 0, pending: 0 };
   const capacity: FleetCapacity = {
     FleetId: fleet.fleetId,
     FleetArn: fleet.fleetArn,
     InstanceType: fleet.attributes.InstanceType as FleetCapacity["InstanceType"],
-    Location: fleet.region,
+    Location: location,
     // No game sessions are simulated, so every ACTIVE instance is IDLE.
     InstanceCounts: {
       DESIRED: c.desired,
@@ -101,7 +101,7 @@ export function fleetCapacity(fleet: FleetRecord): FleetCapacity {
 }
 
 /** Fleets with capacity: managed ones liftlog simulates (Anywhere and external fleets have none here). */
-const hasCapacity = (f: FleetRecord | undefined): f is FleetRecord => !!f && !f.deleted && !!f.state && f.state.kind !== "ANYWHERE";
+export const hasCapacity = (f: FleetRecord | undefined): f is FleetRecord => !!f && !f.deleted && !!f.state && f.state.kind !== "ANYWHERE";
 
 export async function describeFleetCapacity(
   services: Services,
@@ -109,5 +109,5 @@ export async function describeFleetCapacity(
   input: DescribeFleetCapacityInput,
 ): Promise<DescribeFleetCapacityOutput> {
   const { items, nextToken } = await namedOrPagedFleets(services, ctx, "DescribeFleetCapacity", input, hasCapacity);
-  return { FleetCapacity: items.map(fleetCapacity), ...(nextToken ? { NextToken: nextToken } : {}) };
+  return { FleetCapacity: items.map((f) => fleetCapacity(f)), ...(nextToken ? { NextToken: nextToken } : {}) };
 }

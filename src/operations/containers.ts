@@ -39,6 +39,7 @@ import type { RequestContext, Services } from "./context.js";
 import { findFleet } from "./fleet-lookup.js";
 import { fleetPage, liveForChange } from "./fleets.js";
 import { checkRemoteLocations, locationStates } from "./locations.js";
+import { changePermissions } from "./ports.js";
 import { checkTags } from "./tags.js";
 
 export const CONTAINER_GROUP_DEFINITION = "containergroupdefinition";
@@ -349,9 +350,6 @@ const DEPLOYED = [
   "RemoveAttributes",
 ] as const;
 
-const samePermission = (a: IpPermission, b: IpPermission) =>
-  a.FromPort === b.FromPort && a.ToPort === b.ToPort && a.IpRange === b.IpRange && a.Protocol === b.Protocol;
-
 export async function updateContainerFleet(
   services: Services,
   ctx: RequestContext,
@@ -397,11 +395,11 @@ function applySettings(t: Transition, input: UpdateContainerFleetInput, definiti
   if (input.InstanceConnectionPortRange) a.InstanceConnectionPortRange = input.InstanceConnectionPortRange;
   if (input.LogConfiguration) a.LogConfiguration = input.LogConfiguration;
   if (input.InstanceInboundPermissionAuthorizations || input.InstanceInboundPermissionRevocations) {
-    const kept = ((a.InstanceInboundPermissions as IpPermission[] | undefined) ?? []).filter(
-      (p) => !(input.InstanceInboundPermissionRevocations ?? []).some((r) => samePermission(p, r)),
+    a.InstanceInboundPermissions = changePermissions(
+      (a.InstanceInboundPermissions as IpPermission[] | undefined) ?? [],
+      input.InstanceInboundPermissionAuthorizations,
+      input.InstanceInboundPermissionRevocations,
     );
-    const added = (input.InstanceInboundPermissionAuthorizations ?? []).filter((p) => !kept.some((k) => samePermission(k, p)));
-    a.InstanceInboundPermissions = [...kept, ...added];
   }
   if (input.Description !== undefined) a.Description = input.Description;
   if (input.MetricGroups !== undefined) a.MetricGroups = input.MetricGroups;

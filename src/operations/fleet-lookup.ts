@@ -35,3 +35,14 @@ export async function requireLiveState(store: Store, scope: Scope, idOrArn: stri
   }
   return { fleet, state: fleet.state as unknown as FleetState };
 }
+
+/** Every live fleet of the caller, in creation order. */
+export async function allFleets(store: Store, scope: Scope): Promise<FleetRecord[]> {
+  const fleets: FleetRecord[] = [];
+  for (let after: string | undefined; ; ) {
+    const batch = await store.listFleets(scope, { afterFleetId: after, limit: 500 });
+    fleets.push(...batch);
+    if (batch.length < 500) return fleets;
+    after = batch[batch.length - 1]!.fleetId;
+  }
+}

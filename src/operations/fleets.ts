@@ -35,6 +35,7 @@ import type { RequestContext, Services } from "./context.js";
 import { findFleet, requireLiveFleet, requireLiveState } from "./fleet-lookup.js";
 import { checkRemoteLocations, customLocationNames, locationStates } from "./locations.js";
 import { filteredPage } from "./paging.js";
+import { checkPermissions } from "./ports.js";
 import { checkTags } from "./tags.js";
 
 const DEFAULT_FLEETS_PAGE = 50;
@@ -78,6 +79,7 @@ async function ec2Settings(services: Services, ctx: RequestContext, input: Creat
     );
   }
   checkRuntimeConfiguration(input.RuntimeConfiguration);
+  checkPermissions(input.EC2InboundPermissions ?? []);
   if (input.ScriptId) {
     const scriptId = parseRef(input.ScriptId).id;
     return { ScriptId: scriptId, ScriptArn: resourceArn(ctx.scope, "script", scriptId), OperatingSystem: "AMAZON_LINUX_2023" };
@@ -139,7 +141,8 @@ export async function createFleet(services: Services, ctx: RequestContext, input
     AnywhereConfiguration: input.AnywhereConfiguration,
     InstanceRoleCredentialsProvider: input.InstanceRoleCredentialsProvider,
     PlayerGatewayMode: input.PlayerGatewayMode,
-    // Not a FleetAttributes member, so never serialized with them; ListTagsForResource reads it.
+    // Not FleetAttributes members, so never serialized with them: DescribeFleetPortSettings and ListTagsForResource read them.
+    ...(input.EC2InboundPermissions?.length ? { EC2InboundPermissions: input.EC2InboundPermissions } : {}),
     ...(input.Tags?.length ? { Tags: input.Tags } : {}),
   } as FleetAttributes;
   const { fleet } = await services.lifecycle.create(ctx.scope, {

@@ -6,6 +6,13 @@ import type { RequestContext, Services } from "./context.js";
 import { describeFleetEvents } from "./fleet-events.js";
 import { deregisterCompute, describeCompute, getComputeAccess, getComputeAuthToken, listCompute, registerCompute } from "./computes.js";
 import { describeInstances, getInstanceAccess } from "./instances.js";
+import { describeFleetPortSettings, updateFleetPortSettings } from "./ports.js";
+import {
+  describeEC2InstanceLimits,
+  describeFleetLocationCapacity,
+  describeFleetLocationUtilization,
+  describeFleetUtilization,
+} from "./utilization.js";
 import { createAlias, deleteAlias, describeAlias, listAliases, resolveAlias, updateAlias } from "./aliases.js";
 import { createBuild, deleteBuild, describeBuild, listBuilds } from "./builds.js";
 import { describeFleetCapacity, updateFleetCapacity } from "./capacity.js";
@@ -98,5 +105,11 @@ export const operations: ReadonlyMap<string, Handler> = new Map(
     ListCompute: listCompute,
     GetComputeAccess: getComputeAccess,
     GetComputeAuthToken: getComputeAuthToken,
+    DescribeFleetPortSettings: describeFleetPortSettings,
+    UpdateFleetPortSettings: updateFleetPortSettings,
+    DescribeFleetUtilization: describeFleetUtilization,
+    DescribeFleetLocationUtilization: describeFleetLocationUtilization,
+    DescribeFleetLocationCapacity: describeFleetLocationCapacity,
+    DescribeEC2InstanceLimits: describeEC2InstanceLimits,
   }),
 );

@@ -16,7 +16,7 @@ import type { FleetState, Peering } from "../fleets/state.js";
 import { invalidRequest, notFound } from "../protocol/errors.js";
 import type { FleetRecord } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
-import { requireLiveState } from "./fleet-lookup.js";
+import { allFleets, requireLiveState } from "./fleet-lookup.js";
 import { liveForChange } from "./fleets.js";
 
 const STATUS_MESSAGES: Record<string, string> = {
@@ -84,17 +84,9 @@ export async function describeVpcPeeringConnections(
   ctx: RequestContext,
   input: DescribeVpcPeeringConnectionsInput,
 ): Promise<DescribeVpcPeeringConnectionsOutput> {
-  const fleets: FleetRecord[] = [];
-  if (input.FleetId) {
-    fleets.push((await requireLiveState(services.store, ctx.scope, input.FleetId)).fleet);
-  } else {
-    for (let after: string | undefined; ; ) {
-      const batch = await services.store.listFleets(ctx.scope, { afterFleetId: after, limit: 500 });
-      fleets.push(...batch);
-      if (batch.length < 500) break;
-      after = batch[batch.length - 1]!.fleetId;
-    }
-  }
+  const fleets = input.FleetId
+    ? [(await requireLiveState(services.store, ctx.scope, input.FleetId)).fleet]
+    : await allFleets(services.store, ctx.scope);
   const connections = fleets.flatMap((f) => ((f.state as FleetState | undefined)?.peerings ?? []).map((p) => connection(f, p)));
   return { VpcPeeringConnections: connections };
 }

@@ -16,16 +16,7 @@ import {
   UpdateAliasCommand,
 } from "@aws-sdk/client-gamelift";
 import { gamelift } from "../helpers/server.js";
-import { advance, clockNow, ec2Fleet, manualFixture } from "./helpers.js";
-
-async function rejectsWith(call: Promise<unknown>, name: string, message: RegExp | string): Promise<void> {
-  await assert.rejects(call, (err: Error) => {
-    assert.equal(err.name, name, err.message);
-    if (typeof message === "string") assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
+import { advance, clockNow, ec2Fleet, manualFixture, rejectsWith } from "./helpers.js";
 
 describe("aliases", () => {
   const f = manualFixture();

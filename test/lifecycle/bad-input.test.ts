@@ -57,7 +57,7 @@ describe("bad input for the lifecycle operations", () => {
   const call = (op: string, body: unknown) => rawCall(f.server.endpoint, op, typeof body === "string" ? body : JSON.stringify(body));
 
   it("covers every operation of the model but DescribeFleetEvents", () => {
-    assert.equal(OPERATIONS.length, 49);
+    assert.equal(OPERATIONS.length, 55);
   });
 
   for (const op of OPERATIONS) {
@@ -394,6 +394,29 @@ describe("bad input for the lifecycle operations", () => {
         /has no compute/,
       ],
       ["GetComputeAuthToken", { FleetId: MISSING, ComputeName: "box" }, "NotFoundException", /not found/],
+      ["DescribeFleetPortSettings", { FleetId: fleetId, Location: "mars-1" }, "NotFoundException", /has no location mars-1/],
+      [
+        "UpdateFleetPortSettings",
+        { FleetId: fleetId, InboundPermissionAuthorizations: [{ FromPort: 0, ToPort: 1, IpRange: "0.0.0.0/0", Protocol: "UDP" }] },
+        "InvalidRequestException",
+        /at 'inboundPermissionAuthorizations.1.member.fromPort' failed to satisfy constraint: Member must have value greater than or equal to 1/,
+      ],
+      [
+        "UpdateFleetPortSettings",
+        { FleetId: fleetId, InboundPermissionRevocations: [{ FromPort: 1, ToPort: 1, IpRange: "0.0.0.0/0", Protocol: "TCP" }] },
+        "InvalidRequestException",
+        /has no inbound permission TCP 1-1 from 0.0.0.0\/0 to revoke/,
+      ],
+      ["DescribeFleetUtilization", { NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
+      ["DescribeFleetLocationUtilization", { FleetId: fleetId, Location: "eu-west-1" }, "NotFoundException", /has no location eu-west-1/],
+      ["DescribeFleetLocationCapacity", { FleetId: MISSING, Location: "eu-west-1" }, "NotFoundException", /not found/],
+      [
+        "DescribeEC2InstanceLimits",
+        { EC2InstanceType: "c5.huge" },
+        "InvalidRequestException",
+        /at 'eC2InstanceType' failed to satisfy constraint: Member must satisfy enum value set/,
+      ],
+      ["DescribeEC2InstanceLimits", { Location: "custom-rack" }, "InvalidRequestException", /is not an AWS Region GameLift runs in/],
     ];
     for (const [op, body, type, message] of cases) {
       const res = await call(op, body);

@@ -20,18 +20,10 @@ import {
   type Instance,
 } from "@aws-sdk/client-gamelift";
 import { admin } from "../helpers/server.js";
-import { advance, allEvents, clockNow, ec2Fleet, manualFixture } from "./helpers.js";
+import { advance, allEvents, clockNow, ec2Fleet, manualFixture, rejectsWith } from "./helpers.js";
 
 const CREATION_SECONDS = 460;
 const INSTANCE_ID = /i-[0-9a-f]{17}/;
-
-async function rejectsWith(call: Promise<unknown>, name: string, message: RegExp): Promise<void> {
-  await assert.rejects(call, (err: Error) => {
-    assert.equal(err.name, name, err.message);
-    assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe("instances and computes", () => {
   const f = manualFixture();

@@ -13,6 +13,7 @@ import {
   type GameLiftClient,
 } from "@aws-sdk/client-gamelift";
 import { after, before } from "node:test";
+import assert from "node:assert/strict";
 import { admin, gamelift, startServer, type RunningServer } from "../helpers/server.js";
 
 export const manualServer = (args: string[] = [], dataDir?: string): Promise<RunningServer> =>
@@ -136,4 +137,14 @@ export async function gameContainerGroup(client: GameLiftClient): Promise<void> 
       },
     }),
   );
+}
+
+/** Asserts the SDK call failed with this error name and a message equal to `message` (a string) or matching it. */
+export async function rejectsWith(call: Promise<unknown>, name: string, message: RegExp | string): Promise<void> {
+  await assert.rejects(call, (err: Error) => {
+    assert.equal(err.name, name, err.message);
+    if (typeof message === "string") assert.equal(err.message, message);
+    else assert.match(err.message, message);
+    return true;
+  });
 }

@@ -58,6 +58,7 @@ describe("paginators", () => {
     walks.set("DescribeFleetEvents", { FleetId: fleets[0] });
     walks.set("DescribeFleetAttributes", {});
     walks.set("DescribeFleetCapacity", {});
+    walks.set("DescribeFleetUtilization", {});
     walks.set("ListFleets", {});
     walks.set("ListBuilds", {});
     walks.set("ListLocations", { Filters: ["CUSTOM"] });
