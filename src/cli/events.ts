@@ -9,12 +9,14 @@ import { integerOption, parseCommand, timeOption, UsageError, type ParsedValues 
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connect } from "./connection.js";
 import { CATEGORY_NAMES, selectedCodes } from "./event-filter.js";
 import { fleetArnOf, resolveFleetRef } from "./fleet-ref.js";
+import { follow } from "./follow.js";
 import {
   awsJson,
   awsText,
   compileQuery,
+  eventLine,
   eventRecord,
-  isoTime,
+  eventRow,
   outputFormat,
   queryTable,
   renderTable,
@@ -37,6 +39,9 @@ export const EVENTS_OPTIONS = {
   query: { type: "string" },
   code: { type: "string", multiple: true },
   category: { type: "string", multiple: true },
+  follow: { type: "boolean", short: "f" },
+  tail: { type: "string" },
+  "admin-token": { type: "string" },
   ...CONNECTION_OPTIONS,
 } as const;
 
@@ -60,11 +65,17 @@ the log short; pass it to --starting-token to go on).
                       (with ndjson: to each event)
   --code C            only these event codes (repeat, or separate by commas)
   --category C        only these families of codes: ${CATEGORY_NAMES.join(", ")}
+  -f, --follow        the newest events, then each new one as it is stored, oldest first, until
+                      Ctrl-C; survives a server restart; polls where there is no live feed (AWS)
+  --tail N            with --follow: how many of the newest events to show first (default 10);
+                      --start-time shows all from then instead
+  --admin-token T     with --follow: the server's admin token (env LIFTLOG_ADMIN_TOKEN)
 ${CONNECTION_HELP}
 
 Colour marks failures red and warnings yellow on a terminal; none when piped or with NO_COLOR.
 
 Examples:
+  liftlog events --fleet-id fleet-1234 --follow
   liftlog events --fleet-id fleet-1234 --start-time 2h
   liftlog events --fleet-id my-fleet --category state,creation --output table
   liftlog events --fleet-id fleet-1234 --max-items 50 --output json --query 'Events[].EventCode'
@@ -82,14 +93,31 @@ export async function events(args: string[]): Promise<number> {
   const { values } = parsed;
   const range = timeRange(values);
   const paging = pagingOf(values);
+  if (values.follow) checkFollowFlags(values, paging);
   const codes = selectedCodes(values.code, values.category);
   const format = outputFormat(values.output);
   const query = compileQuery(values.query);
-  const { client } = await connect(values);
+  const { client, endpoint, region } = await connect(values);
   const FleetId = await resolveFleetRef(client, values["fleet-id"]);
   const input: PaginateInput<"DescribeFleetEvents"> = { FleetId, ...range };
   const print = (text: string) => process.stdout.write(text);
   const style = styleFor();
+  if (values.follow) {
+    return follow({
+      client,
+      endpoint,
+      region,
+      fleetId: FleetId,
+      fleet: format === "ndjson" || format === "json" ? await fleetArnOf(client, FleetId) : FleetId,
+      sinceMs: range.StartTime?.getTime(),
+      tail: integerOption("--tail", values.tail, 10, 0, 10_000),
+      codes,
+      format,
+      query,
+      style,
+      adminToken: values["admin-token"] ?? process.env.LIFTLOG_ADMIN_TOKEN,
+    });
+  }
 
   if (paging === "single") {
     const page = await client.send(new DescribeFleetEventsCommand(input));
@@ -125,6 +153,15 @@ function timeRange(values: Values): { StartTime?: Date; EndTime?: Date } {
     throw new UsageError(`--start-time (${new Date(start).toISOString()}) is after --end-time (${new Date(end).toISOString()})`);
   }
   return { ...(start !== undefined ? { StartTime: new Date(start) } : {}), ...(end !== undefined ? { EndTime: new Date(end) } : {}) };
+}
+
+function checkFollowFlags(values: Values, paging: PaginationConfig | "single"): void {
+  const paged = paging === "single" ? ["--no-paginate"] : ["MaxItems", "StartingToken", "PageSize"].filter((k) => k in paging);
+  if (paged.length > 0 || values["end-time"] !== undefined) {
+    throw new UsageError(
+      "--follow prints events as they are stored, without end: it takes --start-time or --tail, not --end-time or paging flags",
+    );
+  }
 }
 
 /** PaginationConfig from the AWS CLI's paging flags, or "single" for --no-paginate. */
@@ -210,9 +247,6 @@ async function streamLines(
   if (nextToken) process.stderr.write(`NextToken: ${nextToken}\n`);
 }
 
-/** One event as an NDJSON line: its fleet (ARN when known) and the event as DescribeFleetEvents gives it. */
-export const eventLine = (fleet: string, event: Event) => ({ FleetId: fleet, ...eventRecord(event) });
-
 function render(format: OutputFormat, result: Result, query: Query | undefined, style: Style): string {
   if (format === "json") return awsJson(query ? query(result) : result);
   if (format === "ndjson") return result.Events.map((e) => JSON.stringify(query ? query(e) : e) + "\n").join("");
@@ -229,11 +263,3 @@ export function eventTable(events: Record<string, unknown>[], style: Style): str
     severityColour(String(events[i]!.EventCode)),
   );
 }
-
-export const eventRow = (e: Record<string, unknown>) => [
-  isoTime(e.EventTime as number),
-  String(e.EventCode ?? ""),
-  String(e.ResourceId ?? ""),
-  String(e.Count ?? 1),
-  String(e.Message ?? "").replace(/\r?\n/g, " ⏎ "),
-];

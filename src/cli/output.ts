@@ -49,6 +49,17 @@ export function eventRecord(event: Event): Record<string, unknown> {
   return record;
 }
 
+/** One event as an NDJSON line: its fleet (ARN when known) and the event as DescribeFleetEvents gives it. */
+export const eventLine = (fleet: string, event: Event) => ({ FleetId: fleet, ...eventRecord(event) });
+
+export const eventRow = (e: Record<string, unknown>) => [
+  isoTime(e.EventTime as number),
+  String(e.EventCode ?? ""),
+  String(e.ResourceId ?? ""),
+  String(e.Count ?? 1),
+  String(e.Message ?? "").replace(/\r?\n/g, " ⏎ "),
+];
+
 /** The Event shape's members in the service model's order, which botocore's parser (and so the AWS CLI) keeps. */
 const EVENT_MEMBERS = ["EventId", "ResourceId", "EventCode", "Message", "EventTime", "PreSignedLogUrl", "Count"] as const;
 

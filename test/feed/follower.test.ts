@@ -6,12 +6,11 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { followFleetEvents, FollowError, type FollowedEvent, type FollowOptions, type FollowStatus } from "../../src/client/index.js";
+import { freePort, startNoFeedProxy, type NoFeedProxy } from "../helpers/network.js";
 import { admin, gamelift, ingest, registerFleet, startServer, type RunningServer } from "../helpers/server.js";
 
 const REGION = "us-west-2";
@@ -43,14 +42,6 @@ function follow(options: FollowOptions) {
 const messages = (events: FollowedEvent[]) => events.map((e) => e.Message!);
 const batch = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ EventCode: "SERVER_PROCESS_CRASHED", Message: `${prefix} ${i}` }));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe("followFleetEvents on liftlog's stream", () => {
   let server: RunningServer;
@@ -198,34 +189,18 @@ describe("followFleetEvents across kill -9 and restart", () => {
 
 describe("followFleetEvents where there is no stream (polling DescribeFleetEvents)", () => {
   let server: RunningServer;
-  let proxy: Server;
+  let proxy: NoFeedProxy;
   let proxyUrl: string;
   let fleet: { FleetId: string; FleetArn: string };
   before(async () => {
     server = await startServer();
     fleet = await registerFleet(server.endpoint, REGION);
     // Everything but the stream reaches liftlog, as for an endpoint that only has the GameLift API.
-    const target = new URL(server.endpoint);
-    proxy = createServer((req, res) => {
-      if (req.url?.startsWith("/_liftlog/events/stream")) {
-        res.writeHead(404, { "Content-Type": "application/json" }).end('{"message":"Not Found"}');
-        return;
-      }
-      const upstream = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (up) => {
-          res.writeHead(up.statusCode!, up.headers);
-          up.pipe(res);
-        },
-      );
-      req.pipe(upstream);
-    });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    proxy = await startNoFeedProxy(server.endpoint);
+    proxyUrl = proxy.url;
   });
   after(async () => {
-    proxy?.closeAllConnections();
-    await new Promise((r) => proxy?.close(r));
+    await proxy?.close();
     await server?.dispose();
   });
 
