@@ -19,7 +19,7 @@ import { LogUrls } from "./operations/log-urls.js";
 import { TokenSigner } from "./operations/tokens.js";
 import { API_BODY_LIMIT, apiProtocol, callerContext, handleApiCall, type Protocol } from "./protocol/api.js";
 import { loadCredentialsFile } from "./protocol/credentials-file.js";
-import { ServiceError, internalError } from "./protocol/errors.js";
+import { ServiceError, internalError, invalidRequest } from "./protocol/errors.js";
 import type { KeyRing } from "./protocol/sigv4.js";
 import { ClientGone, readBody, send } from "./protocol/http.js";
 import { json11 } from "./protocol/json11.js";
@@ -30,6 +30,7 @@ import { StreamPositions } from "./feed/positions.js";
 import { DEFAULT_FEED_SETTINGS, EventStreams } from "./feed/stream.js";
 import { PostgresAppendBridge } from "./feed/postgres-notify.js";
 import type { Store } from "./store/types.js";
+import { UnstorableText } from "./store/text.js";
 
 export const VERSION = "0.1.0";
 
@@ -145,8 +146,10 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       const error =
         err instanceof ServiceError
           ? err
-          : internalError("The server hit an unexpected error; the request was not applied. Retry, and report it if it persists.");
-      if (!(err instanceof ServiceError)) console.error(`[${requestId}]`, err);
+          : err instanceof UnstorableText
+            ? invalidRequest(`${err.message}; nothing was stored. Remove the character or escape it.`)
+            : internalError("The server hit an unexpected error; the request was not applied. Retry, and report it if it persists.");
+      if (!(err instanceof ServiceError) && !(err instanceof UnstorableText)) console.error(`[${requestId}]`, err);
       if (res.headersSent) {
         res.destroy();
         return;

@@ -7,6 +7,7 @@
  */
 import { shape, type Shape } from "./service-model.js";
 import { invalidRequest } from "../protocol/errors.js";
+import { hasNul } from "../store/text.js";
 
 const patternCache = new Map<string, RegExp>();
 
@@ -75,6 +76,7 @@ function check(value: unknown, s: Shape, path: string, problems: string[]): void
       if (s.max !== undefined && str.length > s.max) fail(`have length less than or equal to ${s.max}`);
       if (s.pattern !== undefined && !compiled(s.pattern).test(str)) fail(`satisfy regular expression pattern: ${s.pattern}`);
       if (s.enum !== undefined && !s.enum.includes(str)) fail(`satisfy enum value set: [${s.enum.join(", ")}]`);
+      if (hasNul(str)) fail("not contain U+0000 (NUL), which liftlog does not store");
       return;
     }
     case "integer":

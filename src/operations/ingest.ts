@@ -8,6 +8,7 @@ import { fleetArn, newFleetId, parseFleetRef } from "../fleets/ids.js";
 import { validationProblems, satisfies } from "../model/validate.js";
 import { invalidRequest, notFound } from "../protocol/errors.js";
 import { newEventId } from "../store/event-ids.js";
+import { hasNul } from "../store/text.js";
 import type { FleetRecord, NewEvent, Scope } from "../store/types.js";
 import type { Services } from "./context.js";
 import { findFleet } from "./fleet-lookup.js";
@@ -65,6 +66,8 @@ const NOTHING_STORED = " Nothing in this batch was stored.";
 
 export async function registerFleet(services: Services, input: RegisterFleetInput): Promise<{ FleetId: string; FleetArn: string }> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) throw invalidRequest("Body must be a JSON object.");
+  if (typeof input.Name === "string" && hasNul(input.Name))
+    throw invalidRequest("Name must not contain U+0000 (NUL), which liftlog does not store.");
   if (typeof input.Name !== "string" || !satisfies(input.Name, "NonZeroAndMaxString")) {
     throw invalidRequest("Name is required: a string of 1 to 1024 characters.");
   }
@@ -95,6 +98,7 @@ function eventProblem(e: Record<string, unknown>): string | undefined {
   if (e.Message === undefined) return "Message is required";
   for (const field of ["EventCode", "Message", "ResourceId", "Log"] as const) {
     if (e[field] !== undefined && typeof e[field] !== "string") return `${field} must be a string`;
+    if (typeof e[field] === "string" && hasNul(e[field])) return `${field} must not contain U+0000 (NUL), which liftlog does not store`;
   }
   if (e.EventTime !== undefined) {
     const t = e.EventTime;

@@ -26,6 +26,7 @@ import type {
   Store,
   StoredEvent,
 } from "./types.js";
+import { checkStorable } from "./text.js";
 
 export interface PostgresOptions {
   connectionString: string;
@@ -180,6 +181,7 @@ export class PostgresStore implements Store {
   }
 
   async createFleet(fleet: FleetRecord, events: NewEvent[] = []): Promise<StoredEvent[]> {
+    checkStorable({ fleets: [fleet], events });
     return this.transaction(async (client) => {
       await client.query({ name: "insert-fleet", text: INSERT_FLEET, values: fleetValues(fleet) });
       return this.insertEvents(client, fleet, events);
@@ -208,10 +210,12 @@ export class PostgresStore implements Store {
   }
 
   async updateFleet(fleet: FleetRecord): Promise<void> {
+    checkStorable({ fleets: [fleet] });
     await this.pool.query({ name: "update-fleet", text: UPDATE_FLEET, values: fleetValues(fleet) });
   }
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    checkStorable({ events, fleets });
     return this.transaction(async (client) => {
       const stored =
         options.coalesceWithinMs === undefined
@@ -336,6 +340,7 @@ export class PostgresStore implements Store {
   }
 
   async putResource(scope: Scope, resource: ResourceRecord): Promise<void> {
+    checkStorable({ resource });
     await this.pool.query({
       name: "put-resource",
       text: `INSERT INTO resources (account_id, region, type, resource_id, body) VALUES ($1, $2, $3, $4, $5)

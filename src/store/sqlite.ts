@@ -27,6 +27,7 @@ import type {
   Store,
   StoredEvent,
 } from "./types.js";
+import { checkStorable } from "./text.js";
 
 interface FleetRow {
   pk: number;
@@ -192,6 +193,7 @@ export class SqliteStore implements Store {
   }
 
   async createFleet(fleet: FleetRecord, events: NewEvent[] = []): Promise<StoredEvent[]> {
+    checkStorable({ fleets: [fleet], events });
     return this.db
       .transaction(() => {
         this.stmts.insertFleet.run(fleetParams(fleet));
@@ -219,10 +221,12 @@ export class SqliteStore implements Store {
   }
 
   async updateFleet(fleet: FleetRecord): Promise<void> {
+    checkStorable({ fleets: [fleet] });
     this.stmts.updateFleet.run(fleetParams(fleet));
   }
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    checkStorable({ events, fleets });
     return this.db
       .transaction(() => {
         const stored =
@@ -307,6 +311,7 @@ export class SqliteStore implements Store {
   }
 
   async putResource(scope: Scope, resource: ResourceRecord): Promise<void> {
+    checkStorable({ resource });
     this.stmts.putResource.run(scope.accountId, scope.region, resource.type, resource.id, JSON.stringify(resource.body));
   }
 

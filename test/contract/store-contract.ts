@@ -7,6 +7,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { FleetRecord, NewEvent, Scope, Store, StoredEvent } from "../../src/store/types.js";
+import { UnstorableText } from "../../src/store/text.js";
 
 export interface StoreFactory {
   open(): Promise<Store>;
@@ -171,6 +172,54 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       const [plain] = await store.appendEvents(scope, [newEvent(fleet.fleetId, 1)]);
       assert.equal(plain!.count, 1);
       assert.equal(plain!.hasLog, false);
+    });
+
+    it("stores any text but U+0000 exactly, and refuses U+0000 the same way, writing nothing", async () => {
+      // Every other code point class round-trips: controls, line breaks, the BMP's last, astral, combining.
+      const text = "\u0001\u0007\t\r\n\u001f\u007f\u0080 é\u0301 \u2028\u2029 \ufeff\uffff 𝄞 😀 \u{10ffff} ✓";
+      const fleet = fleetRecord(scope, { name: text, attributes: { Description: text, Tags: [{ Key: text, Value: text }] } });
+      await store.createFleet(fleet);
+      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), fleet);
+      const e = newEvent(fleet.fleetId, 5, { message: text, resourceId: text, log: text });
+      await store.appendEvents(scope, [e]);
+      const { log: _log, ...withoutLog } = e;
+      const [read] = await store.queryEvents(scope, { fleetId: fleet.fleetId, limit: 1 });
+      assert.deepEqual(read, { ...withoutLog, seq: read!.seq, count: 1, hasLog: true });
+      assert.deepEqual(await store.getEventLog(scope, e.eventId), { fleetId: fleet.fleetId, log: text });
+      await store.putResource(scope, { type: "build", id: "build-text", body: { Name: text } });
+      assert.deepEqual(await store.getResource(scope, "build", "build-text"), { type: "build", id: "build-text", body: { Name: text } });
+
+      const nul = "before\u0000after";
+      const refused = (field: string) => (err: Error) => err instanceof UnstorableText && err.field === field;
+      const before = await store.queryEvents(scope, { fleetId: fleet.fleetId, limit: 10 });
+      for (const [field, overrides] of [
+        ["events[1].message", { message: nul }],
+        ["events[1].resourceId", { resourceId: nul }],
+        ["events[1].log", { log: nul }],
+      ] as const) {
+        await assert.rejects(
+          store.appendEvents(scope, [newEvent(fleet.fleetId, 6), newEvent(fleet.fleetId, 7, overrides)]),
+          refused(field),
+        );
+      }
+      await assert.rejects(
+        store.appendEvents(scope, [newEvent(fleet.fleetId, 8)], [{ ...fleet, attributes: { Description: nul } }]),
+        refused("fleets[0].attributes.Description"),
+      );
+      assert.deepEqual(await store.queryEvents(scope, { fleetId: fleet.fleetId, limit: 10 }), before, "no event of a refused batch");
+      const named = fleetRecord(scope, { name: nul });
+      await assert.rejects(store.createFleet(named), refused("fleets[0].name"));
+      assert.equal(await store.getFleet(scope, named.fleetId), undefined);
+      await assert.rejects(
+        store.updateFleet({ ...fleet, state: { locations: { [nul]: "ACTIVE" } } }),
+        refused("a key of fleets[0].state.locations"),
+      );
+      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), fleet);
+      await assert.rejects(
+        store.putResource(scope, { type: "build", id: "build-text", body: { Tags: [{ Key: "k", Value: nul }] } }),
+        refused("resource.body.Tags[0].Value"),
+      );
+      assert.deepEqual((await store.getResource(scope, "build", "build-text"))!.body, { Name: text });
     });
 
     it("applies inclusive millisecond time bounds", async () => {
