@@ -40,11 +40,14 @@ export async function main(argv: string[]): Promise<number | void> {
   }
   // The SDK warns on every run under Node 20 about its own future releases; this CLI pins its SDK version.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  // A reader that goes away (| head) ends the output, not with an error.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(0);
-    throw err;
-  });
+  // A reader that goes away (| head) ends a command's output, not with an error. Not for serve:
+  // a server whose log reader went away keeps serving, and SIGTERM still drains it (serve.ts).
+  if (name !== "serve") {
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(0);
+      throw err;
+    });
+  }
   try {
     return await (
       await load()
