@@ -17,6 +17,7 @@ import type { StoredEvent } from "../store/types.js";
 import type { AppendHub } from "./hub.js";
 import type { StreamPositions, StreamStart } from "./positions.js";
 import { parseStreamRequest, type StreamRequest } from "./request.js";
+import { SharedReads } from "./shared-reads.js";
 
 export interface FeedSettings {
   /** How often an idle stream gets a comment line. */
@@ -47,13 +48,16 @@ const SETTLE_DELAYS_MS = [20, 50, 100, 200, 400, 800, 1600];
 
 export class EventStreams {
   private readonly open = new Set<StreamReader>();
+  private readonly shared: SharedReads;
 
   constructor(
     private readonly services: Services,
     private readonly hub: AppendHub,
     private readonly positions: StreamPositions,
     private readonly settings: FeedSettings,
-  ) {}
+  ) {
+    this.shared = new SharedReads(services.store);
+  }
 
   get size(): number {
     return this.open.size;
@@ -69,7 +73,7 @@ export class EventStreams {
     const request = await parseStreamRequest(this.services, this.positions, query, req.headers);
     // Log URLs in the events are minted for the stream's account and region.
     const ctx: RequestContext = { ...where, scope: request.target.scope };
-    const reader = new StreamReader(this.services, this.positions, this.settings, request, res, ctx);
+    const reader = new StreamReader(this.services, this.shared, this.positions, this.settings, request, res, ctx);
     this.open.add(reader);
     const unsubscribe = this.hub.subscribe(request.target, reader.wake);
     res.once("close", () => {
@@ -107,6 +111,7 @@ class StreamReader {
 
   constructor(
     private readonly services: Services,
+    private readonly shared: SharedReads,
     private readonly positions: StreamPositions,
     private readonly settings: FeedSettings,
     private readonly request: StreamRequest,
@@ -190,17 +195,20 @@ class StreamReader {
         const page = await store.replayEvents(target.scope, { fleetId: target.fleetId, sinceMs: p.sinceMs, from, head: p.head, limit });
         read ||= page.length > 0;
         for (const e of page) {
-          this.position = { ...p, from: { eventTimeMs: e.eventTimeMs, seq: e.seq } };
-          if (!(await this.send(e, this.positions.replay(target, this.position.from!, p.head)))) return read;
+          const at = { eventTimeMs: e.eventTimeMs, seq: e.seq };
+          this.position = { ...p, from: at };
+          if (!(await this.send(e, () => this.message(e, this.positions.replay(target, at, p.head))))) return read;
         }
         // The replay reached the head it started at: everything later arrives live, in append order.
         if (page.length < limit) this.position = { kind: "live", after: p.head };
       } else {
-        const { events, through } = await store.readAppended(target.scope, { fleetId: target.fleetId, after: p.after, limit });
+        const { events, through } = await this.shared.readAppended(target.scope, { fleetId: target.fleetId, after: p.after, limit });
         read ||= events.length > 0;
         for (const e of events) {
           this.position = { kind: "live", after: e.position };
-          if (!(await this.send(e, this.positions.live(target, e.position)))) return read;
+          const key = `${this.ctx.baseUrl} ${target.scope.accountId} ${target.scope.region} ${target.fleetId ?? "*"} ${e.position.txid}.${e.position.seq}`;
+          if (!(await this.send(e, () => this.shared.message(key, () => this.message(e, this.positions.live(target, e.position))))))
+            return read;
         }
         this.position = { kind: "live", after: through };
         if (events.length < limit) return read;
@@ -209,13 +217,18 @@ class StreamReader {
     return read;
   }
 
-  /** Writes one message; waits while the client is behind. False when the stream ended. */
-  private async send(e: StoredEvent, id: string): Promise<boolean> {
+  /** Writes one message (unless filtered out); waits while the client is behind. False when the stream ended. */
+  private async send(e: StoredEvent, message: () => string): Promise<boolean> {
     if (this.stopped) return false;
     if (this.request.codes && !this.request.codes.has(e.eventCode)) return true;
-    const event = encodeShape("Event", toEvent(this.services, this.ctx, e, this.services.clock.now())) as Record<string, unknown>;
-    if (this.res.write(`id: ${id}\ndata: ${JSON.stringify({ ...event, FleetId: e.fleetId })}\n\n`)) return true;
+    if (this.res.write(message())) return true;
     return this.drained();
+  }
+
+  /** The SSE message of an event: its position as id, the event as DescribeFleetEvents shapes it plus FleetId. */
+  private message(e: StoredEvent, id: string): string {
+    const event = encodeShape("Event", toEvent(this.services, this.ctx, e, this.services.clock.now())) as Record<string, unknown>;
+    return `id: ${id}\ndata: ${JSON.stringify({ ...event, FleetId: e.fleetId })}\n\n`;
   }
 
   private drained(): Promise<boolean> {
