@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { CLOCK_MODES, type ClockMode } from "./fleets/clock.js";
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from "./fleets/lifecycle.js";
 import { STAGES, type Stage, type StageDurations } from "./fleets/scenarios.js";
+import { DEFAULT_DELIVERY, type DeliveryOptions } from "./alerts/worker.js";
+import { parseLogLevel } from "./observability/logger.js";
+import type { LevelWithSilent } from "pino";
 
 export const DEFAULT_PORT = 4580;
 export const DEFAULT_ACCOUNT = "000000000000";
@@ -38,8 +41,10 @@ export interface LiftlogConfig {
   publicUrl?: string;
   /** Events older than this many days are deleted; 0 keeps them forever. */
   retentionDays: number;
-  /** Quiet: no request log lines. */
-  quiet: boolean;
+  /** Least severe log lines written: request logs are "info", failed webhook attempts "warn". */
+  logLevel: LevelWithSilent;
+  /** Webhook deliveries: attempts before parking, backoff cap, per-attempt timeout. */
+  delivery: DeliveryOptions;
   /** The service clock: real time, real time times `clockSpeed`, or manual (advanced by the admin API). */
   clock: ClockMode;
   clockSpeed: number;
@@ -68,7 +73,19 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
     maxPageSize: env.LIFTLOG_MAX_PAGE_SIZE !== undefined ? Number(env.LIFTLOG_MAX_PAGE_SIZE) : 1000,
     publicUrl: env.LIFTLOG_PUBLIC_URL || undefined,
     retentionDays: env.LIFTLOG_RETENTION_DAYS !== undefined ? Number(env.LIFTLOG_RETENTION_DAYS) : 0,
-    quiet: true,
+    logLevel: env.LIFTLOG_LOG_LEVEL !== undefined ? parseLogLevel(env.LIFTLOG_LOG_LEVEL) : "info",
+    delivery: {
+      ...DEFAULT_DELIVERY,
+      ...(env.LIFTLOG_DELIVERY_MAX_ATTEMPTS !== undefined
+        ? { maxAttempts: parseCount("LIFTLOG_DELIVERY_MAX_ATTEMPTS", env.LIFTLOG_DELIVERY_MAX_ATTEMPTS) }
+        : {}),
+      ...(env.LIFTLOG_DELIVERY_BACKOFF_CAP !== undefined
+        ? { backoffCapMs: parsePositive("LIFTLOG_DELIVERY_BACKOFF_CAP", env.LIFTLOG_DELIVERY_BACKOFF_CAP) * 1000 }
+        : {}),
+      ...(env.LIFTLOG_DELIVERY_TIMEOUT !== undefined
+        ? { timeoutMs: parsePositive("LIFTLOG_DELIVERY_TIMEOUT", env.LIFTLOG_DELIVERY_TIMEOUT) * 1000 }
+        : {}),
+    },
     clock: env.LIFTLOG_CLOCK !== undefined ? parseClockMode(env.LIFTLOG_CLOCK) : env.LIFTLOG_CLOCK_SPEED !== undefined ? "scaled" : "real",
     clockSpeed: env.LIFTLOG_CLOCK_SPEED !== undefined ? parsePositive("LIFTLOG_CLOCK_SPEED", env.LIFTLOG_CLOCK_SPEED) : 60,
     stageSeconds: parseStageSeconds(env.LIFTLOG_STAGE_SECONDS ?? ""),
@@ -104,6 +121,12 @@ export function parseClockMode(text: string): ClockMode {
 export function parsePositive(what: string, text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new Error(`${what} must be a positive number, got '${text}'`);
+  return n;
+}
+
+export function parseCount(what: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive integer, got '${text}'`);
   return n;
 }
 

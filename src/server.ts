@@ -2,10 +2,11 @@
  * Wiring: the store, the clock, the signers and the lifecycle behind one HTTP server.
  *   POST /                   GameLift API (AWS JSON 1.1)
  *   POST /service/GameLift/operation/<Op>   GameLift API (Smithy RPC v2 CBOR)
- *   /_liftlog/...            admin API (DESIGN.md)
+ *   /_liftlog/...            admin API (DESIGN.md); /_liftlog/metrics in Prometheus' text format
  *   GET /logs/<acct>/<region>/<eventId>?Expires=&Signature=   pre-signed event logs
- * Every response carries x-amzn-RequestId. SIGTERM: stop accepting, drain in-flight requests,
- * close the store.
+ * Every response carries x-amzn-RequestId, and every request is counted, timed and logged (one JSON
+ * line) under it. SIGTERM: stop accepting, drain in-flight requests, finish webhook attempts in
+ * flight, close the store.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
@@ -31,11 +32,16 @@ import { DEFAULT_FEED_SETTINGS, EventStreams } from "./feed/stream.js";
 import { PostgresAppendBridge } from "./feed/postgres-notify.js";
 import type { Store } from "./store/types.js";
 import { UnstorableText } from "./store/text.js";
+import { DeliveryWorker } from "./alerts/worker.js";
+import { Metrics, timedStore } from "./observability/metrics.js";
+import { createLogger, type Logger } from "./observability/logger.js";
 
 export const VERSION = "0.1.0";
 
 export interface LiftlogServer {
   services: Services;
+  metrics: Metrics;
+  log: Logger;
   server: Server;
   /** http://host:port once listening. */
   endpoint: string;
@@ -77,10 +83,26 @@ export async function createServices(config: LiftlogConfig, store: Store, clock?
   };
 }
 
+/** What the request log and the request metrics record of one request. */
+interface Call {
+  requestId: string;
+  protocol: string;
+  operation: string;
+  errorType?: string;
+}
+
 export async function createLiftlogServer(config: LiftlogConfig, store?: Store): Promise<LiftlogServer> {
   checkAdminExposure(config);
   const keys = await signingKeys(config);
-  const services = await createServices(config, store ?? (await openStore(config)));
+  const log = createLogger(config.logLevel);
+  const baseStore = store ?? (await openStore(config));
+  const clock = createClock(config.clock, config.clockSpeed, await baseStore.readClock());
+  const metrics = new Metrics(baseStore, clock, () => streams.size);
+  const services = await createServices(config, timedStore(baseStore, metrics), clock);
+  const deliveries = new DeliveryWorker(services.store, services.logUrls, services.clock, config.delivery, metrics, log);
+  // Every append the hub hears of wakes the delivery worker, so a matching event goes out without
+  // waiting for the worker's poll.
+  services.hub.subscribe({}, () => deliveries.wake());
   const started = Date.now();
   const streams = new EventStreams(
     services,
@@ -107,8 +129,8 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const requestId = randomUUID();
+  const handle = async (req: IncomingMessage, res: ServerResponse, call: Call) => {
+    const { requestId } = call;
     const baseUrl = config.publicUrl ?? `http://${req.headers.host ?? `${config.host}:${config.port}`}`;
     // Errors outside the API (admin, bad paths) use JSON 1.1's shape.
     let protocol: Protocol = json11;
@@ -117,20 +139,30 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       const api = apiProtocol(req.method, url.pathname);
       if (api) {
         protocol = api;
+        call.protocol = protocol.name;
         const operation = protocol.operation(req, url.pathname);
+        call.operation = operation;
         const body = await readBody(req, API_BODY_LIMIT);
         const ctx = await callerContext(config, keys, req, url, body, { requestId, baseUrl });
         const out = await handleApiCall(services, ctx, protocol, operation, body, req);
         send(res, 200, protocol.contentType, out, { ...protocol.headers(), "x-amzn-RequestId": requestId });
       } else if (url.pathname.startsWith("/_liftlog/")) {
+        call.protocol = "admin";
+        call.operation = adminOperation(req.method ?? "GET", url.pathname);
         if (url.pathname !== "/_liftlog/health") checkAdminToken(req, config.adminToken);
         if (url.pathname === STREAM_PATH && req.method === "GET") {
           return await streams.serve(req, res, url.searchParams, { baseUrl, requestId });
         }
-        const { status, body } = await handleAdmin(services, req, url.pathname, health);
+        if (url.pathname === "/_liftlog/metrics" && req.method === "GET") {
+          send(res, 200, metrics.contentType, await metrics.render(), { "x-amzn-RequestId": requestId });
+          return;
+        }
+        const { status, body } = await handleAdmin(services, req, url, health);
         send(res, status, "application/json", JSON.stringify(body), { "x-amzn-RequestId": requestId });
       } else if (url.pathname.startsWith("/logs/") && req.method === "GET") {
-        serveLog(services, url, requestId, res);
+        call.protocol = "logs";
+        call.operation = "GetLog";
+        serveLog(services, url, requestId, res, log);
       } else {
         throw new ServiceError(
           "UnknownOperationException",
@@ -149,7 +181,8 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
           : err instanceof UnstorableText
             ? invalidRequest(`${err.message}; nothing was stored. Remove the character or escape it.`)
             : internalError("The server hit an unexpected error; the request was not applied. Retry, and report it if it persists.");
-      if (!(err instanceof ServiceError) && !(err instanceof UnstorableText)) console.error(`[${requestId}]`, err);
+      call.errorType = error.code;
+      if (!(err instanceof ServiceError) && !(err instanceof UnstorableText)) log.error({ requestId, err }, "unexpected error");
       if (res.headersSent) {
         res.destroy();
         return;
@@ -163,12 +196,36 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
     }
   };
 
+  const observe = (req: IncomingMessage, res: ServerResponse, call: Call, startedNs: bigint) => {
+    const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+    const { protocol, operation, errorType } = call;
+    metrics.requests.inc({ operation, protocol, status: res.statusCode });
+    metrics.requestSeconds.observe({ operation, protocol }, seconds);
+    if (errorType) metrics.errors.inc({ operation, protocol, type: errorType });
+    log.info(
+      {
+        requestId: call.requestId,
+        method: req.method,
+        path: req.url?.split("?")[0],
+        protocol,
+        operation,
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        ...(errorType ? { errorType } : {}),
+      },
+      "request",
+    );
+  };
+
   const server = createServer((req, res) => {
     inFlight++;
+    const startedNs = process.hrtime.bigint();
+    const call: Call = { requestId: randomUUID(), protocol: "none", operation: "unknown" };
     res.on("close", () => {
+      observe(req, res, call, startedNs);
       if (--inFlight === 0) drained?.();
     });
-    void handle(req, res);
+    void handle(req, res, call);
   });
   // Longer than clients keep idle sockets, so a client never reuses one the server is closing ("socket hang up").
   server.keepAliveTimeout = 65_000;
@@ -176,6 +233,8 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
 
   const self: LiftlogServer = {
     services,
+    metrics,
+    log,
     server,
     endpoint: "",
     listen: () =>
@@ -186,6 +245,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
           self.endpoint = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
           retention?.start();
           services.lifecycle.start();
+          deliveries.start(config.publicUrl ?? self.endpoint);
           resolve(self.endpoint);
         });
       }),
@@ -199,10 +259,23 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       await retention?.stop();
       await services.lifecycle.stop();
       await bridge?.close();
+      await deliveries.stop();
       await services.store.close();
     },
   };
   return self;
+}
+
+const ADMIN_ROUTES = new Set(["health", "fleets", "events", "clock", "scenarios", "subscriptions", "metrics"]);
+/** Routes whose second path segment is an ID. */
+const ID_ROUTES = new Set(["fleets", "subscriptions"]);
+
+/** The admin route a path names, as a metrics label: IDs become {id}, unknown paths one label. */
+function adminOperation(method: string, path: string): string {
+  const [route = "", second, ...rest] = path.slice("/_liftlog/".length).split("/");
+  if (!ADMIN_ROUTES.has(route)) return "unknown";
+  const tail = second === undefined ? [] : [ID_ROUTES.has(route) ? "{id}" : second, ...rest];
+  return [`${method} /_liftlog/${route}`, ...tail].join("/");
 }
 
 /** The keys strict mode verifies signatures with; undefined in the default mode. */
@@ -243,7 +316,7 @@ function decodeSegment(segment: string): string | undefined {
 }
 
 /** GET /logs/<account>/<region>/<eventId>?Expires=&Signature= : the log text, or a 403 in S3's XML error shape. */
-function serveLog(services: Services, url: URL, requestId: string, res: ServerResponse): void {
+function serveLog(services: Services, url: URL, requestId: string, res: ServerResponse, logger: Logger): void {
   const parts = url.pathname.split("/").slice(2).map(decodeSegment);
   const denied = (code: string, message: string, extra = "") =>
     send(res, 403, "application/xml", s3Error(code, message, requestId, extra), { "x-amzn-RequestId": requestId });
@@ -269,7 +342,7 @@ function serveLog(services: Services, url: URL, requestId: string, res: ServerRe
       send(res, 200, "text/plain; charset=utf-8", log.log, { "x-amzn-RequestId": requestId });
     },
     (err) => {
-      console.error(`[${requestId}]`, err);
+      logger.error({ requestId, err }, "cannot read an event log");
       send(res, 500, "application/xml", s3Error("InternalError", "We encountered an internal error. Please try again.", requestId));
     },
   );

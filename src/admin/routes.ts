@@ -10,8 +10,11 @@ import type { Services } from "../operations/context.js";
 import { ingestEvents, registerFleet, type IngestEvent } from "../operations/ingest.js";
 import { SCENARIOS, describeScenario } from "../fleets/scenarios.js";
 import { injectFault } from "../operations/faults.js";
+import { decodePathSegment, parseJson } from "./json.js";
+import { subscriptionRoute } from "./subscriptions.js";
 
 export const ADMIN_BODY_LIMIT = 32 * 1024 * 1024;
+const SUBSCRIPTION_BODY_LIMIT = 64 * 1024;
 
 export interface AdminResponse {
   status: number;
@@ -33,14 +36,6 @@ export function checkAdminToken(req: IncomingMessage, token: string | undefined)
   }
 }
 
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch (err) {
-    throw serializationError(`Request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 function parseNdjson(body: Buffer): IngestEvent[] {
   const lines = body.toString("utf8").split("\n");
   const events: IngestEvent[] = [];
@@ -57,8 +52,12 @@ function parseNdjson(body: Buffer): IngestEvent[] {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export async function handleAdmin(services: Services, req: IncomingMessage, path: string, health: () => unknown): Promise<AdminResponse> {
+export async function handleAdmin(services: Services, req: IncomingMessage, url: URL, health: () => unknown): Promise<AdminResponse> {
   const method = req.method ?? "GET";
+  const path = url.pathname;
+  const subscriptions = subscriptionRoute(method, path);
+  if (subscriptions === "method") throw new ServiceError("UnknownOperationException", `No admin endpoint ${method} ${path}.`, 405);
+  if (subscriptions) return { status: 200, body: await subscriptions(services, url, () => readBody(req, SUBSCRIPTION_BODY_LIMIT)) };
   if (path === "/_liftlog/health" && method === "GET") return { status: 200, body: health() };
   if (path === "/_liftlog/fleets" && method === "POST") {
     const body = parseJson(await readBody(req, ADMIN_BODY_LIMIT));
@@ -94,14 +93,6 @@ export async function handleAdmin(services: Services, req: IncomingMessage, path
     return { status: 200, body: await injectFault(services, decodePathSegment(faults[1]!), body) };
   }
   throw new ServiceError("UnknownOperationException", `No admin endpoint ${method} ${path}.`, 404);
-}
-
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw invalidRequest(`The path segment ${JSON.stringify(segment)} is not valid percent-encoding.`);
-  }
 }
 
 const clockView = (services: Services) => {

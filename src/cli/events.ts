@@ -7,7 +7,8 @@ import { DescribeFleetEventsCommand, type Event, type GameLiftClient } from "@aw
 import { paginateDescribeFleetEvents, type PaginateInput, type PaginationConfig } from "../client/index.js";
 import { integerOption, parseCommand, timeOption, UsageError, type ParsedValues } from "./args.js";
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connect } from "./connection.js";
-import { CATEGORY_NAMES, selectedCodes } from "./event-filter.js";
+import { selectedCodes } from "./event-filter.js";
+import { CATEGORY_NAMES } from "../model/event-categories.js";
 import { fleetArnOf, resolveFleetRef } from "./fleet-ref.js";
 import { follow } from "./follow.js";
 import {

@@ -6,10 +6,13 @@ import {
   isLoopback,
   parseAccounts,
   parseClockMode,
+  parseCount,
   parsePositive,
   parseStageSeconds,
   DEFAULT_PORT,
 } from "../config.js";
+import { DEFAULT_DELIVERY } from "../alerts/worker.js";
+import { LOG_LEVELS, parseLogLevel } from "../observability/logger.js";
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from "../fleets/lifecycle.js";
 import { STAGES } from "../fleets/scenarios.js";
 import { createLiftlogServer } from "../server.js";
@@ -47,7 +50,15 @@ const HELP = `Usage: liftlog serve [options]
                       LIFTLOG_STAGE_SECONDS); stages and their defaults:
 ${stageDefaults()}
   --coalesce-window N repeats of an event within N seconds of its first occurrence raise its Count (default ${DEFAULT_COALESCE_WINDOW_SECONDS})
-  --verbose           log each request`;
+  --log-level L       least severe log lines written: ${LOG_LEVELS.join(", ")} (default info: one line per
+                      request; env LIFTLOG_LOG_LEVEL). JSON lines, readable ones on a terminal
+  --verbose           the same as --log-level debug
+  --delivery-max-attempts N   failed webhook attempts before a delivery is parked (default ${DEFAULT_DELIVERY.maxAttempts};
+                      env LIFTLOG_DELIVERY_MAX_ATTEMPTS)
+  --delivery-backoff-cap S    longest wait between two webhook attempts, in seconds (default ${DEFAULT_DELIVERY.backoffCapMs / 1000};
+                      env LIFTLOG_DELIVERY_BACKOFF_CAP); waits start at 1 s and double
+  --delivery-timeout S        seconds a receiver has to answer one attempt (default ${DEFAULT_DELIVERY.timeoutMs / 1000};
+                      env LIFTLOG_DELIVERY_TIMEOUT)`;
 
 /** The stages and their default lengths, a few per line under the flag's description. */
 function stageDefaults(): string {
@@ -79,7 +90,11 @@ export async function serve(args: string[]): Promise<number> {
       "clock-speed": { type: "string" },
       "stage-seconds": { type: "string" },
       "coalesce-window": { type: "string" },
+      "log-level": { type: "string" },
       verbose: { type: "boolean" },
+      "delivery-max-attempts": { type: "string" },
+      "delivery-backoff-cap": { type: "string" },
+      "delivery-timeout": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -102,7 +117,14 @@ export async function serve(args: string[]): Promise<number> {
   if (values["max-page-size"] !== undefined) config.maxPageSize = Number(values["max-page-size"]);
   if (values["retention-days"] !== undefined) config.retentionDays = Number(values["retention-days"]);
   if (values["public-url"] !== undefined) config.publicUrl = values["public-url"].replace(/\/+$/, "");
-  config.quiet = !values.verbose;
+  if (values.verbose) config.logLevel = "debug";
+  if (values["log-level"] !== undefined) config.logLevel = parseLogLevel(values["log-level"]);
+  if (values["delivery-max-attempts"] !== undefined)
+    config.delivery.maxAttempts = parseCount("--delivery-max-attempts", values["delivery-max-attempts"]);
+  if (values["delivery-backoff-cap"] !== undefined)
+    config.delivery.backoffCapMs = parsePositive("--delivery-backoff-cap", values["delivery-backoff-cap"]) * 1000;
+  if (values["delivery-timeout"] !== undefined)
+    config.delivery.timeoutMs = parsePositive("--delivery-timeout", values["delivery-timeout"]) * 1000;
   if (values["clock-speed"] !== undefined) {
     config.clockSpeed = parsePositive("--clock-speed", values["clock-speed"]);
     config.clock = "scaled";

@@ -20,6 +20,8 @@ export const API_BODY_LIMIT = 1024 * 1024;
 
 /** One wire protocol: how it names the operation, reads the input, writes the output and errors. */
 export interface Protocol {
+  /** Smithy's name for the protocol, as metrics and logs label requests. */
+  name: string;
   operation(req: IncomingMessage, pathname: string): string;
   decodeInput(operation: string, body: Buffer, req: IncomingMessage): Record<string, unknown>;
   encodeOutput(operation: string, output: unknown): string | Uint8Array;

@@ -109,6 +109,7 @@ function decodeInput(operation: string, body: Buffer, req: IncomingMessage): Rec
 }
 
 export const rpcV2Cbor: Protocol = {
+  name: "rpcv2Cbor",
   operation: operationFromPath,
   decodeInput,
   encodeOutput: (operation, output) => cbor.serialize(encodeWireOutput(operation, output, wire)),

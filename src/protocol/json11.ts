@@ -89,6 +89,7 @@ function operationFromTarget(req: IncomingMessage): string {
 }
 
 export const json11: Protocol = {
+  name: "awsJson1_1",
   operation: operationFromTarget,
   decodeInput,
   encodeOutput,

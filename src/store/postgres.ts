@@ -10,11 +10,26 @@ import pg from "pg";
 import { randomBytes } from "node:crypto";
 import { postgresMigrations } from "./migrations/postgres.js";
 import { firstOccurrences, landedEvents, planCoalesced, type Target } from "./coalesce.js";
+import {
+  DELIVERY_COLUMNS,
+  DELIVERY_JOINS,
+  filterOf,
+  matchDeliveries,
+  matcher,
+  toDelivery,
+  toSubscription,
+  withBacklog,
+  type DeliveryColumns,
+  type SubscriptionColumns,
+  type SubscriptionFilter,
+} from "./subscriptions.js";
 import type {
   AppendedEvent,
   AppendOptions,
   AppendPosition,
   Cursor,
+  Delivery,
+  DeliveryFailure,
   DueClaim,
   EventQuery,
   FeedQuery,
@@ -25,8 +40,15 @@ import type {
   Scope,
   Store,
   StoredEvent,
+  SubscriptionRecord,
+  SubscriptionSummary,
 } from "./types.js";
 import { checkStorable } from "./text.js";
+
+type SubscriptionRow = SubscriptionColumns & { filter: SubscriptionFilter; pending: string; parked: string };
+type DeliveryRow = DeliveryColumns & { filter: SubscriptionFilter };
+const toPgDelivery = (row: DeliveryRow) => toDelivery(row, row.filter);
+const toSummary = (row: SubscriptionRow) => withBacklog(toSubscription(row, row.filter), row.pending, row.parked);
 
 export interface PostgresOptions {
   connectionString: string;
@@ -252,7 +274,36 @@ export class PostgresStore implements Store {
   /** Inserts events inside the caller's transaction, after locking their fleets' rows. */
   private async insertEvents(client: pg.PoolClient, scope: Scope, events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    return this.insertRows(client, await this.lockFleets(client, scope, events), events);
+    const pks = await this.lockFleets(client, scope, events);
+    const stored = await this.insertRows(client, pks, events);
+    await this.enqueueDeliveries(client, scope, stored, pks);
+    return stored;
+  }
+
+  /** Adds the outbox rows for new events that the scope's subscriptions match, inside the caller's transaction. */
+  private async enqueueDeliveries(
+    client: pg.PoolClient,
+    scope: Scope,
+    events: Pick<StoredEvent, "seq" | "fleetId" | "eventCode">[],
+    pks: Map<string, string>,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    const { rows } = await client.query<{ pk: string; filter: SubscriptionFilter }>({
+      name: "scope-subscriptions",
+      text: "SELECT pk, filter FROM subscriptions WHERE account_id = $1 AND region = $2",
+      values: [scope.accountId, scope.region],
+    });
+    if (rows.length === 0) return;
+    const pairs = matchDeliveries(
+      rows.map((r) => matcher(r.pk, r.filter)),
+      events,
+    );
+    if (pairs.length === 0) return;
+    await client.query({
+      name: "insert-deliveries",
+      text: "INSERT INTO deliveries (subscription_pk, fleet_pk, seq) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])",
+      values: [pairs.map((p) => p.subscriptionPk), pairs.map((p) => pks.get(p.fleetId)), pairs.map((p) => p.seq)],
+    });
   }
 
   /** Stores events with Count coalescing (see AppendOptions); the fleet row locks make lookup-then-write safe. */
@@ -280,6 +331,7 @@ export class PostgresStore implements Store {
       plan.inserts.map((t: Target) => ({ ...t.event, count: t.count })),
     );
     plan.inserts.forEach((t, i) => (t.seq = inserted[i]!.seq));
+    await this.enqueueDeliveries(client, scope, inserted, pks);
     return landedEvents(plan, (t) => t.seq!);
   }
 
@@ -508,6 +560,113 @@ export class PostgresStore implements Store {
       ],
     });
     return rows.map((r) => toEvent(r, r.fleet_id));
+  }
+
+  async createSubscription(subscription: SubscriptionRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO subscriptions (subscription_id, account_id, region, url, filter, secret, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        subscription.subscriptionId,
+        subscription.accountId,
+        subscription.region,
+        subscription.url,
+        JSON.stringify(filterOf(subscription)),
+        subscription.secret ?? null,
+        subscription.createdMs,
+      ],
+    );
+  }
+
+  private async subscriptions(subscriptionId: string | null): Promise<SubscriptionSummary[]> {
+    const { rows } = await this.pool.query<SubscriptionRow>({
+      name: "subscriptions",
+      text: `SELECT s.*, (SELECT count(*) FROM deliveries d WHERE d.subscription_pk = s.pk AND NOT d.parked) AS pending,
+                    (SELECT count(*) FROM deliveries d WHERE d.subscription_pk = s.pk AND d.parked) AS parked
+             FROM subscriptions s WHERE $1::text IS NULL OR s.subscription_id = $1 ORDER BY s.pk`,
+      values: [subscriptionId],
+    });
+    return rows.map(toSummary);
+  }
+
+  listSubscriptions(): Promise<SubscriptionSummary[]> {
+    return this.subscriptions(null);
+  }
+
+  async getSubscription(subscriptionId: string): Promise<SubscriptionSummary | undefined> {
+    return (await this.subscriptions(subscriptionId))[0];
+  }
+
+  async deleteSubscription(subscriptionId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query("DELETE FROM subscriptions WHERE subscription_id = $1", [subscriptionId]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async claimDeliveries(nowMs: number, claim: DueClaim): Promise<Delivery[]> {
+    // SKIP LOCKED: a lane head another node is claiming right now is passed over; the lane-head check
+    // (no earlier unparked delivery in the lane) keeps each lane with one node, in order.
+    const { rows } = await this.pool.query<DeliveryRow>({
+      name: "claim-deliveries",
+      text: `WITH claimed AS (
+               UPDATE deliveries SET claim_owner = $1, claim_until_ms = $2
+               WHERE pk IN (SELECT d.pk FROM deliveries d
+                            WHERE NOT d.parked AND d.next_attempt_ms <= $3 AND (d.claim_owner IS NULL OR d.claim_until_ms < $3)
+                              AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_pk = d.subscription_pk
+                                                AND p.fleet_pk = d.fleet_pk AND NOT p.parked AND p.seq < d.seq)
+                            ORDER BY d.next_attempt_ms, d.pk LIMIT $4 FOR UPDATE SKIP LOCKED)
+               RETURNING *)
+             SELECT ${DELIVERY_COLUMNS} FROM claimed d ${DELIVERY_JOINS} ORDER BY d.pk`,
+      values: [claim.owner, nowMs + claim.leaseMs, nowMs, claim.limit],
+    });
+    return rows.map(toPgDelivery);
+  }
+
+  async completeDelivery(deliveryId: number, owner: string): Promise<void> {
+    await this.pool.query({
+      name: "complete-delivery",
+      text: "DELETE FROM deliveries WHERE pk = $1 AND claim_owner = $2",
+      values: [deliveryId, owner],
+    });
+  }
+
+  async failDelivery(deliveryId: number, owner: string, failure: DeliveryFailure): Promise<void> {
+    await this.pool.query({
+      name: "fail-delivery",
+      text: `UPDATE deliveries SET attempts = attempts + 1, parked = $3, next_attempt_ms = $4, last_error = $5, claim_owner = NULL, claim_until_ms = NULL
+             WHERE pk = $1 AND claim_owner = $2`,
+      values: [deliveryId, owner, failure.park, failure.nextAttemptMs, failure.error],
+    });
+  }
+
+  async listDeliveries(subscriptionId: string, query: { parked: boolean; afterId?: number; limit: number }): Promise<Delivery[]> {
+    const { rows } = await this.pool.query<DeliveryRow>({
+      name: "list-deliveries",
+      text: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS}
+             WHERE s.subscription_id = $1 AND d.parked = $2 AND d.pk > $3 ORDER BY d.pk LIMIT $4`,
+      values: [subscriptionId, query.parked, query.afterId ?? 0, query.limit],
+    });
+    return rows.map(toPgDelivery);
+  }
+
+  async redriveDeliveries(subscriptionId: string, nowMs: number, deliveryIds?: number[]): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE deliveries SET parked = FALSE, attempts = 0, next_attempt_ms = $2, claim_owner = NULL, claim_until_ms = NULL
+       WHERE parked AND subscription_pk = (SELECT pk FROM subscriptions WHERE subscription_id = $1)
+         AND ($3::bigint[] IS NULL OR pk = ANY($3::bigint[]))`,
+      [subscriptionId, nowMs, deliveryIds ?? null],
+    );
+    return rowCount ?? 0;
+  }
+
+  async deliveryBacklog(): Promise<{ pending: number; parked: number }> {
+    const { rows } = await this.pool.query<{ pending: string; parked: string }>(
+      "SELECT count(*) FILTER (WHERE NOT parked) AS pending, count(*) FILTER (WHERE parked) AS parked FROM deliveries",
+    );
+    return { pending: Number(rows[0]!.pending), parked: Number(rows[0]!.parked) };
+  }
+
+  async countDueFleets(untilMs: number): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>("SELECT count(*) AS n FROM fleets WHERE next_due_ms <= $1", [untilMs]);
+    return Number(rows[0]!.n);
   }
 
   async secret(name: string): Promise<Buffer> {

@@ -11,11 +11,25 @@ import { dirname } from "node:path";
 import { randomBytes } from "node:crypto";
 import { sqliteMigrations } from "./migrations/sqlite.js";
 import { firstOccurrences, landedEvents, planCoalesced } from "./coalesce.js";
+import {
+  DELIVERY_COLUMNS,
+  DELIVERY_JOINS,
+  filterOf,
+  matchDeliveries,
+  matcher,
+  toDelivery,
+  toSubscription,
+  withBacklog,
+  type DeliveryColumns,
+  type SubscriptionColumns,
+} from "./subscriptions.js";
 import type {
   AppendedEvent,
   AppendOptions,
   AppendPosition,
   Cursor,
+  Delivery,
+  DeliveryFailure,
   DueClaim,
   EventQuery,
   FeedQuery,
@@ -26,8 +40,12 @@ import type {
   Scope,
   Store,
   StoredEvent,
+  SubscriptionRecord,
+  SubscriptionSummary,
 } from "./types.js";
 import { checkStorable } from "./text.js";
+
+type SubscriptionRow = SubscriptionColumns & { filter: string; pending: number; parked: number };
 
 interface FleetRow {
   pk: number;
@@ -174,6 +192,51 @@ export class SqliteStore implements Store {
       deleteBefore: db.prepare(
         "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE event_time_ms < ? ORDER BY event_time_ms LIMIT ?)",
       ),
+      scopeSubscriptions: db.prepare<[string, string], { pk: number; filter: string }>(
+        "SELECT pk, filter FROM subscriptions WHERE account_id = ? AND region = ?",
+      ),
+      insertDelivery: db.prepare("INSERT INTO deliveries (subscription_pk, fleet_pk, seq) VALUES (?, ?, ?)"),
+      insertSubscription: db.prepare(
+        `INSERT INTO subscriptions (subscription_id, account_id, region, url, filter, secret, created_ms)
+         VALUES (@subscriptionId, @accountId, @region, @url, @filter, @secret, @createdMs)`,
+      ),
+      subscriptions: db.prepare<[{ id: string | null }], SubscriptionRow>(
+        `SELECT s.*, (SELECT count(*) FROM deliveries d WHERE d.subscription_pk = s.pk AND d.parked = 0) AS pending,
+                (SELECT count(*) FROM deliveries d WHERE d.subscription_pk = s.pk AND d.parked = 1) AS parked
+         FROM subscriptions s WHERE @id IS NULL OR s.subscription_id = @id ORDER BY s.pk`,
+      ),
+      deleteSubscription: db.prepare("DELETE FROM subscriptions WHERE subscription_id = ?"),
+      claimDeliveries: db.prepare<[{ owner: string; until: number; now: number; limit: number }], { pk: number }>(
+        `UPDATE deliveries SET claim_owner = @owner, claim_until_ms = @until
+         WHERE pk IN (SELECT d.pk FROM deliveries d
+                      WHERE d.parked = 0 AND d.next_attempt_ms <= @now AND (d.claim_owner IS NULL OR d.claim_until_ms < @now)
+                        AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_pk = d.subscription_pk AND p.fleet_pk = d.fleet_pk
+                                          AND p.parked = 0 AND p.seq < d.seq)
+                      ORDER BY d.next_attempt_ms, d.pk LIMIT @limit)
+         RETURNING pk`,
+      ),
+      deliveriesById: db.prepare<[string], DeliveryColumns & { filter: string }>(
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS} WHERE d.pk IN (SELECT value FROM json_each(?)) ORDER BY d.pk`,
+      ),
+      listDeliveries: db.prepare<[string, number, number, number], DeliveryColumns & { filter: string }>(
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS}
+         WHERE s.subscription_id = ? AND d.parked = ? AND d.pk > ? ORDER BY d.pk LIMIT ?`,
+      ),
+      completeDelivery: db.prepare("DELETE FROM deliveries WHERE pk = ? AND claim_owner = ?"),
+      failDelivery: db.prepare(
+        `UPDATE deliveries SET attempts = attempts + 1, parked = @park, next_attempt_ms = @next, last_error = @error,
+           claim_owner = NULL, claim_until_ms = NULL
+         WHERE pk = @id AND claim_owner = @owner`,
+      ),
+      redrive: db.prepare<[{ id: string; now: number; only: string | null }]>(
+        `UPDATE deliveries SET parked = 0, attempts = 0, next_attempt_ms = @now, claim_owner = NULL, claim_until_ms = NULL
+         WHERE parked = 1 AND subscription_pk = (SELECT pk FROM subscriptions WHERE subscription_id = @id)
+           AND (@only IS NULL OR pk IN (SELECT value FROM json_each(@only)))`,
+      ),
+      backlog: db.prepare<[], { pending: number; parked: number }>(
+        "SELECT coalesce(sum(parked = 0), 0) AS pending, coalesce(sum(parked = 1), 0) AS parked FROM deliveries",
+      ),
+      countDue: db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM fleets WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?"),
       getMeta: db.prepare<[string], { value: Buffer }>("SELECT value FROM meta WHERE key = ?"),
       putMetaIfAbsent: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)"),
     };
@@ -257,7 +320,7 @@ export class SqliteStore implements Store {
   /** Inserts events inside the caller's transaction. */
   private insertEvents(scope: Scope, events: NewEvent[]): StoredEvent[] {
     const pks = new Map<string, number>();
-    return events.map((event) => {
+    const stored = events.map((event) => {
       const count = event.count ?? 1;
       return {
         ...event,
@@ -266,6 +329,19 @@ export class SqliteStore implements Store {
         hasLog: event.log !== undefined,
       };
     });
+    this.enqueueDeliveries(scope, stored, pks);
+    return stored;
+  }
+
+  /** Adds the outbox rows for new events that the scope's subscriptions match, inside the caller's transaction. */
+  private enqueueDeliveries(scope: Scope, events: Pick<StoredEvent, "seq" | "fleetId" | "eventCode">[], pks: Map<string, number>): void {
+    if (events.length === 0) return;
+    const subscriptions = this.stmts.scopeSubscriptions.all(scope.accountId, scope.region);
+    if (subscriptions.length === 0) return;
+    const matchers = subscriptions.map((row) => matcher(row.pk, JSON.parse(row.filter)));
+    for (const pair of matchDeliveries(matchers, events)) {
+      this.stmts.insertDelivery.run(pair.subscriptionPk, pks.get(pair.fleetId), pair.seq);
+    }
   }
 
   private insertEvent(pk: number, event: NewEvent, count: number): number {
@@ -297,6 +373,11 @@ export class SqliteStore implements Store {
     const plan = planCoalesced(events, windowMs, stored);
     for (const t of plan.raised) this.stmts.raiseCount.run(t.count, t.seq);
     for (const t of plan.inserts) t.seq = this.insertEvent(this.fleetPkOf(scope, t.event.fleetId, pks), t.event, t.count);
+    this.enqueueDeliveries(
+      scope,
+      plan.inserts.map((t) => ({ seq: t.seq!, fleetId: t.event.fleetId, eventCode: t.event.eventCode })),
+      pks,
+    );
     return landedEvents(plan, (t) => t.seq!);
   }
 
@@ -411,6 +492,70 @@ export class SqliteStore implements Store {
       .map(toEvent);
   }
 
+  async createSubscription(subscription: SubscriptionRecord): Promise<void> {
+    this.stmts.insertSubscription.run({
+      subscriptionId: subscription.subscriptionId,
+      accountId: subscription.accountId,
+      region: subscription.region,
+      url: subscription.url,
+      filter: JSON.stringify(filterOf(subscription)),
+      secret: subscription.secret ?? null,
+      createdMs: subscription.createdMs,
+    });
+  }
+
+  async listSubscriptions(): Promise<SubscriptionSummary[]> {
+    return this.stmts.subscriptions.all({ id: null }).map(toSummary);
+  }
+
+  async getSubscription(subscriptionId: string): Promise<SubscriptionSummary | undefined> {
+    const row = this.stmts.subscriptions.get({ id: subscriptionId });
+    return row ? toSummary(row) : undefined;
+  }
+
+  async deleteSubscription(subscriptionId: string): Promise<boolean> {
+    return this.stmts.deleteSubscription.run(subscriptionId).changes > 0;
+  }
+
+  async claimDeliveries(nowMs: number, claim: DueClaim): Promise<Delivery[]> {
+    return this.db
+      .transaction(() => {
+        const claimed = this.stmts.claimDeliveries.all({
+          owner: claim.owner,
+          until: nowMs + claim.leaseMs,
+          now: nowMs,
+          limit: claim.limit,
+        });
+        if (claimed.length === 0) return [];
+        return this.stmts.deliveriesById.all(JSON.stringify(claimed.map((r) => r.pk))).map(toSqliteDelivery);
+      })
+      .immediate();
+  }
+
+  async completeDelivery(deliveryId: number, owner: string): Promise<void> {
+    this.stmts.completeDelivery.run(deliveryId, owner);
+  }
+
+  async failDelivery(deliveryId: number, owner: string, failure: DeliveryFailure): Promise<void> {
+    this.stmts.failDelivery.run({ id: deliveryId, owner, park: failure.park ? 1 : 0, next: failure.nextAttemptMs, error: failure.error });
+  }
+
+  async listDeliveries(subscriptionId: string, query: { parked: boolean; afterId?: number; limit: number }): Promise<Delivery[]> {
+    return this.stmts.listDeliveries.all(subscriptionId, query.parked ? 1 : 0, query.afterId ?? 0, query.limit).map(toSqliteDelivery);
+  }
+
+  async redriveDeliveries(subscriptionId: string, nowMs: number, deliveryIds?: number[]): Promise<number> {
+    return this.stmts.redrive.run({ id: subscriptionId, now: nowMs, only: deliveryIds ? JSON.stringify(deliveryIds) : null }).changes;
+  }
+
+  async deliveryBacklog(): Promise<{ pending: number; parked: number }> {
+    return this.stmts.backlog.get()!;
+  }
+
+  async countDueFleets(untilMs: number): Promise<number> {
+    return this.stmts.countDue.get(untilMs)!.n;
+  }
+
   async secret(name: string): Promise<Buffer> {
     this.stmts.putMetaIfAbsent.run(`secret:${name}`, randomBytes(32));
     return this.stmts.getMeta.get(`secret:${name}`)!.value;
@@ -432,6 +577,9 @@ export class SqliteStore implements Store {
     return stmt;
   }
 }
+
+const toSummary = (row: SubscriptionRow) => withBacklog(toSubscription(row, JSON.parse(row.filter)), row.pending, row.parked);
+const toSqliteDelivery = (row: DeliveryColumns & { filter: string }) => toDelivery(row, JSON.parse(row.filter));
 
 function fleetParams(fleet: FleetRecord) {
   return {

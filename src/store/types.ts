@@ -193,7 +193,81 @@ export interface ClockStore {
   advanceClock(ms: number): Promise<number>;
 }
 
-export interface Store extends EventStore, FleetStore, ResourceStore, ClockStore {
+/**
+ * A webhook subscription: which events of one account and region go to which URL. Subscriptions
+ * never change after creation; they are created and deleted.
+ */
+export interface SubscriptionRecord extends Scope {
+  subscriptionId: string;
+  url: string;
+  /** Only these fleets (IDs); absent: every fleet of the scope. */
+  fleetIds?: string[];
+  /** As asked for; what matches is `matchCodes`. */
+  eventCodes?: string[];
+  categories?: string[];
+  /** Event codes that match (EventCodes and the Categories' codes together); absent: every code. */
+  matchCodes?: string[];
+  /** Key of the HMAC-SHA256 body signature; absent: deliveries are unsigned. */
+  secret?: string;
+  createdMs: number;
+}
+
+export interface SubscriptionSummary extends SubscriptionRecord {
+  pending: number;
+  parked: number;
+}
+
+/** One event owed to one subscription, as the delivery worker needs it. */
+export interface Delivery {
+  deliveryId: number;
+  subscription: SubscriptionRecord;
+  fleetArn: string;
+  event: StoredEvent;
+  /** Failed attempts so far. */
+  attempts: number;
+  parked: boolean;
+  nextAttemptMs: number;
+  lastError?: string;
+}
+
+/** What happened to a claimed delivery's attempt that failed. */
+export interface DeliveryFailure {
+  error: string;
+  /** Wall-clock time of the next attempt; ignored when parked. */
+  nextAttemptMs: number;
+  /** No more attempts until re-driven. */
+  park: boolean;
+}
+
+/**
+ * The durable outbox of webhook deliveries. appendEvents and createFleet add one delivery per
+ * (new event, matching subscription) in their own transaction, so an acknowledged event is never
+ * without its deliveries. Deliveries of one subscription and fleet (a lane) go out in store order:
+ * only a lane's oldest unparked delivery can be claimed. Times here are wall-clock milliseconds.
+ */
+export interface DeliveryStore {
+  createSubscription(subscription: SubscriptionRecord): Promise<void>;
+  listSubscriptions(): Promise<SubscriptionSummary[]>;
+  getSubscription(subscriptionId: string): Promise<SubscriptionSummary | undefined>;
+  /** Ends the subscription and drops its undelivered deliveries; false when there was none. */
+  deleteSubscription(subscriptionId: string): Promise<boolean>;
+  /** Claims lane heads due by `nowMs` that no live claim holds, oldest due first (see DueClaim). */
+  claimDeliveries(nowMs: number, claim: DueClaim): Promise<Delivery[]>;
+  /** The delivery succeeded: removes it, if `owner` still holds it. */
+  completeDelivery(deliveryId: number, owner: string): Promise<void>;
+  /** The attempt failed: counts it, schedules the next or parks, and ends the claim. */
+  failDelivery(deliveryId: number, owner: string, failure: DeliveryFailure): Promise<void>;
+  /** A subscription's deliveries in store order, parked ones or pending ones. */
+  listDeliveries(subscriptionId: string, query: { parked: boolean; afterId?: number; limit: number }): Promise<Delivery[]>;
+  /** Makes parked deliveries (all of the subscription's, or those named) due now with fresh attempts; returns how many. */
+  redriveDeliveries(subscriptionId: string, nowMs: number, deliveryIds?: number[]): Promise<number>;
+  /** Undelivered deliveries of every subscription, for metrics. */
+  deliveryBacklog(): Promise<{ pending: number; parked: number }>;
+  /** Fleets whose next lifecycle transition is due at or before `untilMs`, for metrics. */
+  countDueFleets(untilMs: number): Promise<number>;
+}
+
+export interface Store extends EventStore, FleetStore, ResourceStore, ClockStore, DeliveryStore {
   /** A secret of the deployment (token and URL signing), created on first use and shared by all nodes. */
   secret(name: string): Promise<Buffer>;
   close(): Promise<void>;

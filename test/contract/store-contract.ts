@@ -6,6 +6,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { deliveryContract } from "./delivery-contract.js";
 import type { FleetRecord, NewEvent, Scope, Store, StoredEvent } from "../../src/store/types.js";
 import { UnstorableText } from "../../src/store/text.js";
 
@@ -334,5 +335,11 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       );
       assert.deepEqual(await store.getEventLog(scope, events[5]!.eventId), { fleetId: fleet.fleetId, log: "log 5" });
     });
+
+    deliveryContract(
+      () => store,
+      factory.reopen,
+      (reopened) => (store = reopened),
+    );
   });
 }

@@ -55,4 +55,32 @@ export const postgresMigrations: readonly string[] = [
   `ALTER TABLE events ADD COLUMN txid xid8;
    ALTER TABLE events ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
    CREATE INDEX events_append_order ON events (txid, seq);`,
+  // 4: webhook subscriptions and their durable outbox (see SQLite's migration 3, which holds the same).
+  `CREATE TABLE subscriptions (
+     pk BIGSERIAL PRIMARY KEY,
+     subscription_id TEXT NOT NULL UNIQUE,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     url TEXT NOT NULL,
+     filter JSONB NOT NULL,
+     secret TEXT,
+     created_ms BIGINT NOT NULL
+   );
+   CREATE INDEX subscriptions_scope ON subscriptions (account_id, region);
+   CREATE TABLE deliveries (
+     pk BIGSERIAL PRIMARY KEY,
+     subscription_pk BIGINT NOT NULL REFERENCES subscriptions (pk) ON DELETE CASCADE,
+     fleet_pk BIGINT NOT NULL,
+     seq BIGINT NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     parked BOOLEAN NOT NULL DEFAULT FALSE,
+     next_attempt_ms BIGINT NOT NULL DEFAULT 0,
+     last_error TEXT,
+     claim_owner TEXT,
+     claim_until_ms BIGINT
+   );
+   CREATE INDEX deliveries_lane ON deliveries (subscription_pk, fleet_pk, seq) WHERE NOT parked;
+   CREATE INDEX deliveries_due ON deliveries (next_attempt_ms, pk) WHERE NOT parked;
+   CREATE INDEX deliveries_parked ON deliveries (subscription_pk, pk) WHERE parked;
+   CREATE INDEX deliveries_event ON deliveries (seq);`,
 ];

@@ -50,4 +50,34 @@ export const sqliteMigrations: readonly string[] = [
      UNIQUE (account_id, region, type, resource_id)
    );
    CREATE TABLE service_clock (id INTEGER PRIMARY KEY CHECK (id = 1), now_ms INTEGER NOT NULL);`,
+  // 3: webhook subscriptions and their durable outbox. A delivery row exists only for an event a
+  // subscription matched, written in the event's own transaction; it is deleted once delivered.
+  // Partial indexes on `parked` keep the due scan and the lane-head check to undelivered rows.
+  `CREATE TABLE subscriptions (
+     pk INTEGER PRIMARY KEY AUTOINCREMENT,
+     subscription_id TEXT NOT NULL UNIQUE,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     url TEXT NOT NULL,
+     filter TEXT NOT NULL,
+     secret TEXT,
+     created_ms INTEGER NOT NULL
+   );
+   CREATE INDEX subscriptions_scope ON subscriptions (account_id, region);
+   CREATE TABLE deliveries (
+     pk INTEGER PRIMARY KEY AUTOINCREMENT,
+     subscription_pk INTEGER NOT NULL REFERENCES subscriptions (pk) ON DELETE CASCADE,
+     fleet_pk INTEGER NOT NULL,
+     seq INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     parked INTEGER NOT NULL DEFAULT 0,
+     next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT,
+     claim_owner TEXT,
+     claim_until_ms INTEGER
+   );
+   CREATE INDEX deliveries_lane ON deliveries (subscription_pk, fleet_pk, seq) WHERE parked = 0;
+   CREATE INDEX deliveries_due ON deliveries (next_attempt_ms, pk) WHERE parked = 0;
+   CREATE INDEX deliveries_parked ON deliveries (subscription_pk, pk) WHERE parked = 1;
+   CREATE INDEX deliveries_event ON deliveries (seq);`,
 ];
