@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { followFleetEvents, FollowError, type FollowedEvent, type FollowOptions, type FollowStatus } from "../../src/client/index.js";
 import { freePort, startNoFeedProxy, type NoFeedProxy } from "../helpers/network.js";
 import { admin, gamelift, ingest, registerFleet, startServer, type RunningServer } from "../helpers/server.js";
+import { STORES } from "../interop/stores.js";
 
 const REGION = "us-west-2";
 
@@ -118,74 +119,84 @@ async function waitConnected(statuses: FollowStatus[]): Promise<void> {
   }
 }
 
-describe("followFleetEvents across kill -9 and restart", () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "liftlog-follow-"));
-  let server: RunningServer | undefined;
-  after(async () => {
-    await server?.stop("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+for (const store of STORES) {
+  describe(`followFleetEvents across a server restart on ${store.name}`, { skip: store.skip }, () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "liftlog-follow-"));
+    let db: Awaited<ReturnType<typeof store.open>>;
+    let server: RunningServer | undefined;
+    before(async () => {
+      db = await store.open();
+    });
+    after(async () => {
+      await server?.stop("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
+      await db?.drop();
+    });
 
-  it("ends with every acknowledged event exactly once, in order", async () => {
-    const port = await freePort();
-    const start = () => startServer({ dataDir, args: ["--port", String(port)] });
-    server = await start();
-    const endpoint = server.endpoint;
-    const fleet = await registerFleet(endpoint, REGION);
-    const f = follow({ endpoint, fleetId: fleet.FleetArn, retryDelayMs: 100, maxRetryDelayMs: 500 });
-    await waitConnected(f.statuses);
+    for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+      it(`${signal === "SIGKILL" ? "kill -9" : "SIGTERM"} while events keep arriving: every acknowledged event exactly once, in order`, async () => {
+        const port = await freePort();
+        const start = () => startServer({ dataDir, args: ["--port", String(port), ...db.args] });
+        server = await start();
+        const endpoint = server.endpoint;
+        const fleet = await registerFleet(endpoint, REGION);
+        const f = follow({ endpoint, fleetId: fleet.FleetArn, retryDelayMs: 100, maxRetryDelayMs: 500 });
+        await waitConnected(f.statuses);
 
-    // A writer that keeps storing small batches, retrying through the outage; it remembers what was acknowledged.
-    const acked: string[] = [];
-    const attempted = new Set<string>();
-    let writing = true;
-    const writer = (async () => {
-      for (let n = 0; writing; n++) {
-        const events = batch(`batch ${n}`, 3);
-        for (;;) {
-          events.forEach((e) => attempted.add(e.Message));
-          const res = await admin(endpoint, "/_liftlog/events", { FleetId: fleet.FleetArn, Events: events }).catch(() => undefined);
-          if (res?.status === 200) {
-            acked.push(...events.map((e) => e.Message));
-            break;
+        // A writer that keeps storing small batches, retrying through the outage; it remembers what was acknowledged.
+        const acked: string[] = [];
+        const attempted = new Set<string>();
+        let writing = true;
+        const writer = (async () => {
+          for (let n = 0; writing; n++) {
+            const events = batch(`batch ${n}`, 3);
+            for (;;) {
+              events.forEach((e) => attempted.add(e.Message));
+              const res = await admin(endpoint, "/_liftlog/events", { FleetId: fleet.FleetArn, Events: events }).catch(() => undefined);
+              if (res?.status === 200) {
+                acked.push(...events.map((e) => e.Message));
+                break;
+              }
+              await new Promise((r) => setTimeout(r, 100));
+              if (!writing) return;
+            }
+            await new Promise((r) => setTimeout(r, 20));
           }
-          await new Promise((r) => setTimeout(r, 100));
-          if (!writing) return;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+        })();
 
-    await f.until(30);
-    await server.stop("SIGKILL");
-    await new Promise((r) => setTimeout(r, 300));
-    server = await start();
-    const before = acked.length;
-    while (acked.length < before + 60) await new Promise((r) => setTimeout(r, 50));
-    writing = false;
-    await writer;
-    await f.until(acked.length);
-    await new Promise((r) => setTimeout(r, 500));
-    await f.stop();
+        await f.until(30);
+        await server.stop(signal);
+        await new Promise((r) => setTimeout(r, 300));
+        server = await start();
+        const before = acked.length;
+        while (acked.length < before + 60) await new Promise((r) => setTimeout(r, 50));
+        writing = false;
+        await writer;
+        await f.until(acked.length);
+        await new Promise((r) => setTimeout(r, 500));
+        await f.stop();
 
-    const got = messages(f.got);
-    assert.equal(new Set(got).size, got.length, "no event twice");
-    assert.ok(
-      got.every((m) => attempted.has(m)),
-      "nothing that was not sent",
-    );
-    // Every acknowledged event, in the order they were acknowledged; a batch in flight at the kill
-    // may have been stored without its acknowledgement reaching the writer, and may appear too.
-    assert.deepEqual(
-      got.filter((m) => acked.includes(m)),
-      acked,
-    );
-    assert.ok(
-      f.statuses.some((s) => s.state === "retrying"),
-      "the follower noticed the outage",
-    );
+        const got = messages(f.got);
+        assert.equal(new Set(got).size, got.length, "no event twice");
+        assert.ok(
+          got.every((m) => attempted.has(m)),
+          "nothing that was not sent",
+        );
+        // Every acknowledged event, in the order they were acknowledged; a batch in flight at the kill
+        // may have been stored without its acknowledgement reaching the writer, and may appear too.
+        assert.deepEqual(
+          got.filter((m) => acked.includes(m)),
+          acked,
+        );
+        assert.ok(
+          f.statuses.some((s) => s.state === "retrying"),
+          "the follower noticed the outage",
+        );
+        await server.stop();
+      });
+    }
   });
-});
+}
 
 describe("followFleetEvents where there is no stream (polling DescribeFleetEvents)", () => {
   let server: RunningServer;
