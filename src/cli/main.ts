@@ -38,6 +38,8 @@ export async function main(argv: string[]): Promise<number | void> {
     console.error(`liftlog: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
+  // serve and seed handle their own output and failures; what escapes them is printed by bin/liftlog.js.
+  if (name === "serve" || name === "seed") return (await load())(rest);
   // The SDK warns on every run under Node 20 about its own future releases; this CLI pins its SDK version.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // A reader that goes away (| head) ends a command's output, not with an error. Not for serve:
@@ -49,9 +51,8 @@ export async function main(argv: string[]): Promise<number | void> {
     });
   }
   try {
-    return await (
-      await load()
-    )(rest);
+    const command = await load();
+    return await command(rest);
   } catch (err) {
     return reportError(name, err, rest.includes("--debug") || Boolean(process.env.LIFTLOG_DEBUG));
   }

@@ -6,7 +6,8 @@
  */
 import { fleetArn, newFleetId, parseFleetRef } from "../fleets/ids.js";
 import { validationProblems, satisfies } from "../model/validate.js";
-import { invalidRequest, notFound } from "../protocol/errors.js";
+import { conflict, invalidRequest, notFound } from "../protocol/errors.js";
+import { isUniqueViolation } from "../store/conflicts.js";
 import { newEventId } from "../store/event-ids.js";
 import { hasNul } from "../store/text.js";
 import type { FleetRecord, NewEvent, Scope } from "../store/types.js";
@@ -16,11 +17,15 @@ import { checkRegion } from "./regions.js";
 
 export interface RegisterFleetInput {
   Name: string;
+  /** Register under this fleet ID or ARN (a fleet copied from elsewhere) instead of a new one. */
+  FleetId?: string;
   Region?: string;
   AccountId?: string;
 }
 
 export interface IngestEvent {
+  /** Keep this event ID (an event copied from elsewhere) instead of assigning one; it must be new to this server. */
+  EventId?: string;
   FleetId?: string;
   Region?: string;
   AccountId?: string;
@@ -34,7 +39,18 @@ export interface IngestEvent {
 
 export const MAX_INGEST_BATCH = 10_000;
 const ACCOUNT_PATTERN = /^\d{12}$/;
-const EVENT_FIELDS = new Set(["FleetId", "Region", "AccountId", "EventCode", "Message", "EventTime", "ResourceId", "Log", "Count"]);
+const EVENT_FIELDS = new Set([
+  "EventId",
+  "FleetId",
+  "Region",
+  "AccountId",
+  "EventCode",
+  "Message",
+  "EventTime",
+  "ResourceId",
+  "Log",
+  "Count",
+]);
 
 /** The account and region an admin request names (body fields), or the server defaults. */
 export function scopeOf(services: Services, where: string, region: unknown, accountId: unknown): Scope {
@@ -71,8 +87,7 @@ export async function registerFleet(services: Services, input: RegisterFleetInpu
   if (typeof input.Name !== "string" || !satisfies(input.Name, "NonZeroAndMaxString")) {
     throw invalidRequest("Name is required: a string of 1 to 1024 characters.");
   }
-  const scope = scopeOf(services, "", input.Region, input.AccountId);
-  const fleetId = newFleetId();
+  const { scope, fleetId } = registrationScope(services, input);
   const now = services.clock.now();
   const fleet: FleetRecord = {
     ...scope,
@@ -85,8 +100,37 @@ export async function registerFleet(services: Services, input: RegisterFleetInpu
     deleted: false,
     attributes: { ComputeType: "ANYWHERE", NewGameSessionProtectionPolicy: "NoProtection", MetricGroups: ["default"] },
   };
-  await services.store.createFleet(fleet);
+  if (await services.store.getFleet(scope, fleetId)) throw fleetExists(fleetId, scope);
+  try {
+    await services.store.createFleet(fleet);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw fleetExists(fleetId, scope);
+    throw err;
+  }
   return { FleetId: fleet.fleetId, FleetArn: fleet.fleetArn };
+}
+
+const fleetExists = (fleetId: string, scope: Scope) =>
+  conflict(
+    `Fleet ${fleetId} already exists in account ${scope.accountId}, region ${scope.region}; register it once, then ingest its events.`,
+  );
+
+/** Where a registration lands and under which ID: a new one, or the FleetId given (an ARN names its own account and region). */
+function registrationScope(services: Services, input: RegisterFleetInput): { scope: Scope; fleetId: string } {
+  if (input.FleetId === undefined) return { scope: scopeOf(services, "", input.Region, input.AccountId), fleetId: newFleetId() };
+  if (typeof input.FleetId !== "string" || !satisfies(input.FleetId, "FleetIdOrArn")) {
+    throw invalidRequest(
+      `FleetId must be a fleet ID (fleet-<letters, digits, hyphens>) or fleet ARN (arn:aws:gamelift:<region>:<account>:fleet/fleet-...), got ${JSON.stringify(input.FleetId)}.`,
+    );
+  }
+  const { fleetId, arnScope } = parseFleetRef(input.FleetId);
+  const scope = scopeOf(services, "", input.Region ?? arnScope?.region, input.AccountId ?? arnScope?.accountId);
+  if (arnScope && (arnScope.region !== scope.region || arnScope.accountId !== scope.accountId)) {
+    throw invalidRequest(
+      `FleetId ${input.FleetId} is in ${arnScope.accountId}/${arnScope.region} but the body names ${scope.accountId}/${scope.region}.`,
+    );
+  }
+  return { scope, fleetId };
 }
 
 /** Checks one event's fields; returns its problem (naming the field) or undefined. */
@@ -96,7 +140,7 @@ function eventProblem(e: Record<string, unknown>): string | undefined {
   if (unknown) return `has unknown field '${unknown}'; known fields are ${[...EVENT_FIELDS].join(", ")}`;
   if (e.EventCode === undefined) return "EventCode is required";
   if (e.Message === undefined) return "Message is required";
-  for (const field of ["EventCode", "Message", "ResourceId", "Log"] as const) {
+  for (const field of ["EventId", "EventCode", "Message", "ResourceId", "Log"] as const) {
     if (e[field] !== undefined && typeof e[field] !== "string") return `${field} must be a string`;
     if (typeof e[field] === "string" && hasNul(e[field])) return `${field} must not contain U+0000 (NUL), which liftlog does not store`;
   }
@@ -107,6 +151,7 @@ function eventProblem(e: Record<string, unknown>): string | undefined {
     }
   }
   if (e.Count !== undefined && (typeof e.Count !== "number" || !Number.isInteger(e.Count))) return "Count must be an integer";
+  if (e.EventId !== undefined && !satisfies(e.EventId as string, "NonZeroAndMaxString")) return "EventId must be 1 to 1024 characters";
   // The model's Event shape holds the rest: EventCode enum, lengths, Count range.
   const { EventCode, Message, ResourceId, Count } = e;
   const problems = validationProblems({ EventCode, Message, ResourceId, Count }, "Event");
@@ -126,11 +171,17 @@ export async function ingestEvents(
   const fleets = new Map<string, FleetRecord>();
   const byScope = new Map<string, { scope: Scope; events: NewEvent[] }>();
   const order: { key: string; index: number }[] = [];
+  const givenIds = new Set<string>();
 
   for (const [i, raw] of batch.entries()) {
     const where = `Events[${i}]`;
     const problem = eventProblem(raw as unknown as Record<string, unknown>);
     if (problem) throw invalidRequest(`${where}: ${problem}. Nothing in this batch was stored.`);
+    if (raw.EventId !== undefined) {
+      if (givenIds.has(raw.EventId))
+        throw conflict(`${where}: EventId ${raw.EventId} appears twice in this batch. Nothing in this batch was stored.`);
+      givenIds.add(raw.EventId);
+    }
     const ref = raw.FleetId ?? defaultFleet;
     if (typeof ref !== "string" || !satisfies(ref, "FleetIdOrArn")) {
       throw invalidRequest(
@@ -160,7 +211,7 @@ export async function ingestEvents(
     const events = byScope.get(group)!.events;
     order.push({ key: group, index: events.length });
     events.push({
-      eventId: newEventId(),
+      eventId: raw.EventId ?? newEventId(),
       fleetId: fleet.fleetId,
       resourceId: raw.ResourceId ?? fleet.fleetId,
       eventCode: raw.EventCode,
@@ -175,7 +226,13 @@ export async function ingestEvents(
   }
   const [{ scope, events }] = [...byScope.values()] as [{ scope: Scope; events: NewEvent[] }];
   const updated = [...fleets.values()].map((f) => followStatus(f, events)).filter((f): f is FleetRecord => !!f);
-  const stored = await services.store.appendEvents(scope, events, updated);
+  let stored;
+  try {
+    stored = await services.store.appendEvents(scope, events, updated);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    throw conflict("An EventId of this batch is already stored on this server (events keep their IDs). Nothing in this batch was stored.");
+  }
   return { EventIds: order.map(({ index }) => stored[index]!.eventId) };
 }
 
