@@ -34,6 +34,9 @@ export interface LiftlogConfig {
   auth: AuthMode;
   /** Keys for strict mode, in the AWS shared-credentials format with aws_account_id per section. */
   credentialsFile?: string;
+  /** PEM certificate chain and private key: serve HTTPS instead of HTTP. */
+  tlsCert?: string;
+  tlsKey?: string;
   defaultAccount: string;
   defaultRegion: string;
   maxPageSize: number;
@@ -68,6 +71,8 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
     accounts: parseAccounts(env.LIFTLOG_ACCOUNTS ?? ""),
     auth: parseAuthMode(env.LIFTLOG_AUTH ?? "default"),
     credentialsFile: env.LIFTLOG_CREDENTIALS_FILE || undefined,
+    tlsCert: env.LIFTLOG_TLS_CERT || undefined,
+    tlsKey: env.LIFTLOG_TLS_KEY || undefined,
     defaultAccount: env.LIFTLOG_DEFAULT_ACCOUNT ?? DEFAULT_ACCOUNT,
     defaultRegion: env.LIFTLOG_DEFAULT_REGION ?? DEFAULT_REGION,
     maxPageSize: env.LIFTLOG_MAX_PAGE_SIZE !== undefined ? Number(env.LIFTLOG_MAX_PAGE_SIZE) : 1000,

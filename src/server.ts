@@ -8,7 +8,9 @@
  * line) under it. SIGTERM: stop accepting, drain in-flight requests, finish webhook attempts in
  * flight, close the store.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
+import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { handleAdmin, checkAdminToken } from "./admin/routes.js";
@@ -43,7 +45,7 @@ export interface LiftlogServer {
   metrics: Metrics;
   log: Logger;
   server: Server;
-  /** http://host:port once listening. */
+  /** http://host:port (https:// with TLS) once listening. */
   endpoint: string;
   listen(): Promise<string>;
   /** Stops accepting, waits for in-flight requests, closes the store. */
@@ -103,6 +105,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
   // Every append the hub hears of wakes the delivery worker, so a matching event goes out without
   // waiting for the worker's poll.
   services.hub.subscribe({}, () => deliveries.wake());
+  const scheme = config.tlsCert ? "https" : "http";
   const started = Date.now();
   const streams = new EventStreams(
     services,
@@ -131,7 +134,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
 
   const handle = async (req: IncomingMessage, res: ServerResponse, call: Call) => {
     const { requestId } = call;
-    const baseUrl = config.publicUrl ?? `http://${req.headers.host ?? `${config.host}:${config.port}`}`;
+    const baseUrl = config.publicUrl ?? `${scheme}://${req.headers.host ?? `${config.host}:${config.port}`}`;
     // Errors outside the API (admin, bad paths) use JSON 1.1's shape.
     let protocol: Protocol = json11;
     try {
@@ -217,7 +220,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
     );
   };
 
-  const server = createServer((req, res) => {
+  const server = createHttpServer(config, (req, res) => {
     inFlight++;
     const startedNs = process.hrtime.bigint();
     const call: Call = { requestId: randomUUID(), protocol: "none", operation: "unknown" };
@@ -242,7 +245,7 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
           const { address, port } = server.address() as AddressInfo;
-          self.endpoint = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+          self.endpoint = `${scheme}://${address.includes(":") ? `[${address}]` : address}:${port}`;
           retention?.start();
           services.lifecycle.start();
           deliveries.start(config.publicUrl ?? self.endpoint);
@@ -276,6 +279,24 @@ function adminOperation(method: string, path: string): string {
   if (!ADMIN_ROUTES.has(route)) return "unknown";
   const tail = second === undefined ? [] : [ID_ROUTES.has(route) ? "{id}" : second, ...rest];
   return [`${method} /_liftlog/${route}`, ...tail].join("/");
+}
+
+/** Plain HTTP, or HTTPS with the configured certificate chain and key (both or neither). */
+function createHttpServer(config: LiftlogConfig, listener: RequestListener): Server {
+  if (!config.tlsCert && !config.tlsKey) return createServer(listener);
+  if (!config.tlsCert || !config.tlsKey) throw new Error("--tls-cert and --tls-key go together: give both, or neither for plain HTTP");
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`${flag} ${path}: ${(err as Error).message}`);
+    }
+  };
+  try {
+    return createTlsServer({ cert: read("--tls-cert", config.tlsCert), key: read("--tls-key", config.tlsKey) }, listener);
+  } catch (err) {
+    throw new Error(`--tls-cert/--tls-key: not a usable PEM certificate chain and matching private key (${(err as Error).message})`);
+  }
 }
 
 /** The keys strict mode verifies signatures with; undefined in the default mode. */

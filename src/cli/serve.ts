@@ -38,6 +38,8 @@ const HELP = `Usage: liftlog serve [options]
                                  clock skew) against the keys of --credentials-file, as AWS does
   --credentials-file F  keys for --auth strict, AWS shared-credentials format, one section per key with
                       aws_access_key_id, aws_secret_access_key and aws_account_id (env LIFTLOG_CREDENTIALS_FILE)
+  --tls-cert FILE     serve HTTPS with this PEM certificate chain (env LIFTLOG_TLS_CERT); needs --tls-key
+  --tls-key FILE      the certificate's PEM private key (env LIFTLOG_TLS_KEY)
   --default-region R  region for admin calls that name none (default us-east-1)
   --retention-days N  delete events older than N days, hourly, in small batches (default 0: keep forever;
                       env LIFTLOG_RETENTION_DAYS)
@@ -82,6 +84,8 @@ export async function serve(args: string[]): Promise<number> {
       accounts: { type: "string" },
       auth: { type: "string" },
       "credentials-file": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       "default-region": { type: "string" },
       "max-page-size": { type: "string" },
       "retention-days": { type: "string" },
@@ -113,6 +117,8 @@ export async function serve(args: string[]): Promise<number> {
   if (values.accounts !== undefined) config.accounts = parseAccounts(values.accounts);
   if (values.auth !== undefined) config.auth = parseAuthMode(values.auth);
   if (values["credentials-file"] !== undefined) config.credentialsFile = values["credentials-file"];
+  if (values["tls-cert"] !== undefined) config.tlsCert = values["tls-cert"];
+  if (values["tls-key"] !== undefined) config.tlsKey = values["tls-key"];
   if (values["default-region"] !== undefined) config.defaultRegion = values["default-region"];
   if (values["max-page-size"] !== undefined) config.maxPageSize = Number(values["max-page-size"]);
   if (values["retention-days"] !== undefined) config.retentionDays = Number(values["retention-days"]);
