@@ -15,6 +15,7 @@ import {
   stateMessage,
   type MessageContext,
 } from "./messages.js";
+import { evaluateScaling } from "./scaling.js";
 import { creationPath, LOCATION_PATH, scenario, type PathEntry } from "./scenarios.js";
 import type { Capacity, FleetState, Peering, Scheduled, Transition } from "./state.js";
 
@@ -90,6 +91,8 @@ function applyStep(t: Transition, step: Scheduled): void {
       t.setStatus("ACTIVE");
       t.emit("FLEET_STATE_ACTIVE", stateMessage(t.id, "ACTIVE"));
       return;
+    case "scale":
+      return evaluateScaling(t);
   }
 }
 

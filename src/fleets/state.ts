@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { RuntimeConfiguration } from "@aws-sdk/client-gamelift";
 import { newEventId } from "../store/event-ids.js";
 import type { FleetRecord, NewEvent } from "../store/types.js";
+import type { StoredScalingPolicy } from "./scaling.js";
 import type { FleetKind, Stage, StageDurations } from "./scenarios.js";
 
 export interface Capacity {
@@ -48,7 +49,8 @@ export type Step =
   | { kind: "ready"; location: string; count: number }
   | { kind: "peering"; id: string }
   | { kind: "peering-delete"; id: string }
-  | { kind: "deploy" };
+  | { kind: "deploy" }
+  | { kind: "scale" };
 
 export type Scheduled = Step & { at: number; n: number };
 
@@ -65,6 +67,8 @@ export interface FleetState {
   instances: string[];
   /** When each of those instances was launched (service clock); absent in states written before it was kept. */
   launchedMs?: Record<string, number>;
+  /** PutScalingPolicy's policies, evaluated once a minute (scaling.ts). */
+  scalingPolicies?: StoredScalingPolicy[];
   /** Anywhere fleets: registered computes, oldest first; runtime events name the first. */
   computes?: RegisteredCompute[];
   /** By location: the home Region and each remote location. */

@@ -7,6 +7,7 @@ import { describeFleetEvents } from "./fleet-events.js";
 import { deregisterCompute, describeCompute, getComputeAccess, getComputeAuthToken, listCompute, registerCompute } from "./computes.js";
 import { describeInstances, getInstanceAccess } from "./instances.js";
 import { describeFleetPortSettings, updateFleetPortSettings } from "./ports.js";
+import { deleteScalingPolicy, describeScalingPolicies, putScalingPolicy } from "./scaling-policies.js";
 import {
   describeEC2InstanceLimits,
   describeFleetLocationCapacity,
@@ -111,5 +112,8 @@ export const operations: ReadonlyMap<string, Handler> = new Map(
     DescribeFleetLocationUtilization: describeFleetLocationUtilization,
     DescribeFleetLocationCapacity: describeFleetLocationCapacity,
     DescribeEC2InstanceLimits: describeEC2InstanceLimits,
+    PutScalingPolicy: putScalingPolicy,
+    DescribeScalingPolicies: describeScalingPolicies,
+    DeleteScalingPolicy: deleteScalingPolicy,
   }),
 );

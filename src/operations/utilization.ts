@@ -16,6 +16,7 @@ import type {
   EC2InstanceType,
   FleetUtilization,
 } from "@aws-sdk/client-gamelift";
+import { processesPerInstance } from "../fleets/scaling.js";
 import { atLocation, type FleetState } from "../fleets/state.js";
 import { enumValues } from "../model/service-model.js";
 import { invalidRequest } from "../protocol/errors.js";
@@ -26,16 +27,6 @@ import { allFleets, requireLiveState } from "./fleet-lookup.js";
 import { namedOrPagedFleets } from "./fleets.js";
 import { requireLocation, requireManagedFleet } from "./instances.js";
 import { SUPPORTED_REGIONS } from "./regions.js";
-
-/** Server processes one instance runs: the runtime configuration's, or one per game server container group. */
-function processesPerInstance(fleet: FleetRecord, state: FleetState): number {
-  if (state.kind === "CONTAINER") {
-    if (!fleet.attributes.GameServerContainerGroupDefinitionName) return 0;
-    return (fleet.attributes.GameServerContainerGroupsPerInstance as number | undefined) ?? 1;
-  }
-  const configured = state.runtime?.ServerProcesses?.reduce((sum, p) => sum + (p.ConcurrentExecutions ?? 0), 0);
-  return configured ?? (fleet.attributes.ServerLaunchPath ? 1 : 0);
-}
 
 function utilization(fleet: FleetRecord, location = fleet.region): FleetUtilization {
   const state = fleet.state as unknown as FleetState;

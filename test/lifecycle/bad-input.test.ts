@@ -57,7 +57,7 @@ describe("bad input for the lifecycle operations", () => {
   const call = (op: string, body: unknown) => rawCall(f.server.endpoint, op, typeof body === "string" ? body : JSON.stringify(body));
 
   it("covers every operation of the model but DescribeFleetEvents", () => {
-    assert.equal(OPERATIONS.length, 55);
+    assert.equal(OPERATIONS.length, 58);
   });
 
   for (const op of OPERATIONS) {
@@ -417,6 +417,20 @@ describe("bad input for the lifecycle operations", () => {
         /at 'eC2InstanceType' failed to satisfy constraint: Member must satisfy enum value set/,
       ],
       ["DescribeEC2InstanceLimits", { Location: "custom-rack" }, "InvalidRequestException", /is not an AWS Region GameLift runs in/],
+      [
+        "PutScalingPolicy",
+        { FleetId: fleetId, Name: "p", MetricName: "Happiness" },
+        "InvalidRequestException",
+        /at 'metricName' failed to satisfy constraint: Member must satisfy enum value set/,
+      ],
+      [
+        "PutScalingPolicy",
+        { FleetId: fleetId, Name: "p", MetricName: "IdleInstances", Threshold: 1 },
+        "InvalidRequestException",
+        /A RuleBased policy needs ScalingAdjustment, ScalingAdjustmentType, ComparisonOperator, EvaluationPeriods/,
+      ],
+      ["DescribeScalingPolicies", { FleetId: fleetId, NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
+      ["DeleteScalingPolicy", { FleetId: fleetId, Name: "missing" }, "NotFoundException", /has no scaling policy named missing/],
     ];
     for (const [op, body, type, message] of cases) {
       const res = await call(op, body);

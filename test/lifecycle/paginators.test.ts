@@ -9,6 +9,7 @@ import {
   CreateAliasCommand,
   CreateContainerFleetCommand,
   CreateLocationCommand,
+  PutScalingPolicyCommand,
   UpdateFleetCapacityCommand,
 } from "@aws-sdk/client-gamelift";
 import { paginate, type PaginatedOperation } from "../../src/client/index.js";
@@ -51,6 +52,21 @@ describe("paginators", () => {
     }
     await advance(f.server.endpoint, 600);
     await f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleets[0], MaxSize: 5, DesiredInstances: 5 }));
+    for (const name of ["queue-a", "queue-b", "queue-c"]) {
+      // Rules that never hold (no queue here): listed, never acted on.
+      await f.client.send(
+        new PutScalingPolicyCommand({
+          FleetId: fleets[1],
+          Name: name,
+          MetricName: "QueueDepth",
+          ComparisonOperator: "GreaterThanThreshold",
+          Threshold: 1000,
+          EvaluationPeriods: 5,
+          ScalingAdjustment: 1,
+          ScalingAdjustmentType: "ChangeInCapacity",
+        }),
+      );
+    }
     for (let i = 0; i < 3; i++) {
       await f.client.send(new CreateLocationCommand({ LocationName: `custom-rack-${i}` }));
       await f.client.send(new CreateAliasCommand({ Name: `alias-${i}`, RoutingStrategy: { Type: "SIMPLE", FleetId: fleets[i] } }));
@@ -65,6 +81,7 @@ describe("paginators", () => {
     walks.set("ListAliases", {});
     walks.set("ListContainerFleets", {});
     walks.set("DescribeInstances", { FleetId: fleets[0] });
+    walks.set("DescribeScalingPolicies", { FleetId: fleets[1] });
     walks.set("ListCompute", { FleetId: fleets[0] });
   });
 
