@@ -4,7 +4,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { registerFleet, startServer, type RunningServer } from "../helpers/server.js";
+import { spawnSync } from "node:child_process";
+import { BIN, registerFleet, startServer, type RunningServer } from "../helpers/server.js";
 import { subscribe } from "./receiver.js";
 
 interface Case {
@@ -219,6 +220,20 @@ describe("subscriptions: bad input", () => {
       assert.deepEqual(await allowed.json(), { Subscriptions: [] });
     } finally {
       await guarded.dispose();
+    }
+  });
+
+  it("serve refuses bad delivery settings", () => {
+    const cases: [string[], RegExp][] = [
+      [["--delivery-max-attempts", "0"], /--delivery-max-attempts must be a positive integer, got '0'/],
+      [["--delivery-max-attempts", "2.5"], /--delivery-max-attempts must be a positive integer/],
+      [["--delivery-backoff-cap", "0"], /--delivery-backoff-cap must be a positive number, got '0'/],
+      [["--delivery-timeout", "soon"], /--delivery-timeout must be a positive number, got 'soon'/],
+    ];
+    for (const [args, message] of cases) {
+      const run = spawnSync(process.execPath, [BIN, "serve", "--port", "0", "--data-dir", ":memory:", ...args], { encoding: "utf8" });
+      assert.notEqual(run.status, 0, args.join(" "));
+      assert.match(run.stderr, message, args.join(" "));
     }
   });
 });
