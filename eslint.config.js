@@ -1,6 +1,7 @@
 // Lint settings: typescript-eslint's recommended rules over the sources, tests and benchmarks.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "liftlog-data/", "src/console/vendor/"] },
@@ -15,4 +16,6 @@ export default tseslint.config(
       ],
     },
   },
+  // The web console runs in the browser.
+  { files: ["src/console/src/**"], languageOptions: { globals: globals.browser } },
 );

@@ -4,6 +4,7 @@
  *   POST /service/GameLift/operation/<Op>   GameLift API (Smithy RPC v2 CBOR)
  *   /_liftlog/...            admin API (DESIGN.md); /_liftlog/metrics in Prometheus' text format
  *   GET /logs/<acct>/<region>/<eventId>?Expires=&Signature=   pre-signed event logs
+ *   GET|HEAD anything else   the web console (console-assets.ts)
  * Every response carries x-amzn-RequestId, and every request is counted, timed and logged (one JSON
  * line) under it. SIGTERM: stop accepting, drain in-flight requests, finish webhook attempts in
  * flight, close the store.
@@ -15,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { handleAdmin, checkAdminToken } from "./admin/routes.js";
 import { checkAdminExposure, databasePath, type LiftlogConfig } from "./config.js";
+import { consoleFile, isConsoleRequest, sendConsoleFile } from "./console-assets.js";
 import { createClock, type Clock } from "./fleets/clock.js";
 import { FleetLifecycle } from "./fleets/lifecycle.js";
 import type { Services } from "./operations/context.js";
@@ -167,11 +169,17 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
         call.operation = "GetLog";
         serveLog(services, url, requestId, res, log);
       } else {
-        throw new ServiceError(
-          "UnknownOperationException",
-          `Nothing at ${req.method} ${url.pathname}. The GameLift API is POST / with X-Amz-Target: GameLift.<Operation> (JSON 1.1) or POST /service/GameLift/operation/<Operation> (RPC v2 CBOR).`,
-          404,
-        );
+        const file = isConsoleRequest(req.method) ? await consoleFile(url.pathname) : undefined;
+        if (!file) {
+          throw new ServiceError(
+            "UnknownOperationException",
+            `Nothing at ${req.method} ${url.pathname}. The GameLift API is POST / with X-Amz-Target: GameLift.<Operation> (JSON 1.1) or POST /service/GameLift/operation/<Operation> (RPC v2 CBOR). The web console is at GET /.`,
+            404,
+          );
+        }
+        call.protocol = "console";
+        call.operation = "GetFile";
+        sendConsoleFile(res, file, req.method === "HEAD", { "x-amzn-RequestId": requestId });
       }
     } catch (err) {
       if (err instanceof ClientGone) {

@@ -240,7 +240,8 @@ for (const store of STORES) {
       });
 
       it("paths that are not the API: 404 UnknownOperationException saying where the API is", async () => {
-        for (const target of ["/", "/%", "*", "/service/GameLift/operation/DescribeFleetEvents"]) {
+        // GET / is the web console (console-assets.test.ts); these name nothing.
+        for (const target of ["/nothing", "/%", "*", "/service/GameLift/operation/DescribeFleetEvents"]) {
           const res = await get(target);
           assert.equal(res.statusLine, "HTTP/1.1 404 Not Found", target);
           assert.match(
