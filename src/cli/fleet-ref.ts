@@ -27,9 +27,14 @@ export async function resolveFleetRef(client: GameLiftClient, given: string | un
   throw new CliError(`${named.length} fleets are named '${given}' (${named.map((f) => f.FleetId).join(", ")}); give one of their IDs`);
 }
 
-/** The fleet's ARN when the service still describes it (a deleted fleet's events outlive it); else the reference as given. */
+/** The fleet's attributes, or undefined when the service no longer describes it (a deleted fleet's events outlive it). */
+export async function describeFleet(client: GameLiftClient, ref: string): Promise<FleetAttributes | undefined> {
+  const out = await client.send(new DescribeFleetAttributesCommand({ FleetIds: [ref] })).catch(() => undefined);
+  return out?.FleetAttributes?.[0];
+}
+
+/** The fleet's ARN when the service still describes it; else the reference as given. */
 export async function fleetArnOf(client: GameLiftClient, ref: string): Promise<string> {
   if (ref.startsWith("arn:")) return ref;
-  const out = await client.send(new DescribeFleetAttributesCommand({ FleetIds: [ref] })).catch(() => undefined);
-  return out?.FleetAttributes?.[0]?.FleetArn ?? ref;
+  return (await describeFleet(client, ref))?.FleetArn ?? ref;
 }

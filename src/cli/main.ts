@@ -25,6 +25,8 @@ const commands = new Map<string, () => Promise<Command>>([
   ["serve", async () => serve],
   ["seed", async () => (await import("./seed.js")).seed],
   ["events", async () => (await import("./events.js")).events],
+  ["export", async () => (await import("./export.js")).exportEvents],
+  ["import", async () => (await import("./import.js")).importEvents],
 ]);
 
 export async function main(argv: string[]): Promise<number | void> {

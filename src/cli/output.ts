@@ -50,7 +50,7 @@ export function eventRecord(event: Event): Record<string, unknown> {
 }
 
 /** One event as an NDJSON line: its fleet (ARN when known) and the event as DescribeFleetEvents gives it. */
-export const eventLine = (fleet: string, event: Event) => ({ FleetId: fleet, ...eventRecord(event) });
+export const eventLine = (fleet: string, event: Event): Record<string, unknown> => ({ FleetId: fleet, ...eventRecord(event) });
 
 export const eventRow = (e: Record<string, unknown>) => [
   isoTime(e.EventTime as number),
