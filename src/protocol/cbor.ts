@@ -100,10 +100,16 @@ function decodeInput(operation: string, body: Buffer, req: IncomingMessage): Rec
     );
   }
   let value: unknown;
+  // The decoder console.warns about 64-bit lengths before failing on them; a client's bytes must
+  // not write to the server's log, so warnings are dropped for this synchronous call.
+  const warn = console.warn;
+  console.warn = () => {};
   try {
     value = cbor.deserialize(body);
   } catch (err) {
     throw serializationError(`Request body is not valid CBOR: ${(err as Error).message}`);
+  } finally {
+    console.warn = warn;
   }
   return decodeWireInput(operation, value, wire);
 }
