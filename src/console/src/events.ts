@@ -127,7 +127,7 @@ export function healthOf(status: string | undefined, recent: readonly FleetEvent
     return { health: "crash-loop", reason: `${runtime[0]!.EventCode} ×${repeats} in the last hour`, cause: runtime[0] };
   }
   if (cause) return { health: "warning", reason: cause.EventCode, cause };
-  if (status && CREATING.has(status)) return { health: "in-progress", reason: `Creating: ${status}` };
+  if (status && CREATING.has(status)) return { health: "in-progress", reason: status };
   return { health: "ok", reason: "" };
 }
 

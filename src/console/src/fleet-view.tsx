@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { errorText, gamelift, serverNow } from "./api";
 import { ALL_EVENT_CODES, CATEGORIES, categoryOf, healthOf, severityOf, type EventFilter, type FleetEvent } from "./events";
 import { useFeed } from "./feed";
-import { useEventLog, type TimeRange } from "./fleet-events";
+import { useEventLog, type EventLog, type TimeRange } from "./fleet-events";
 import { Link, navigate } from "./router";
 import { timelineModel, Timeline } from "./timeline";
 import { StatusPill, useKeys } from "./widgets";
@@ -122,28 +122,13 @@ export function FleetView({ fleetId, query, onError }: { fleetId: string; query:
   const from = range.start ?? Math.min(oldest ?? to - 3600_000, to - 60_000);
   const model = useMemo(() => timelineModel(log.all, from, to), [log.all, from, to]);
   // The newest FLEET_STATE_* event read is the fleet's status now (live events keep it current).
-  const status = log.all.find((e) => e.EventCode.startsWith("FLEET_STATE_"))?.EventCode.slice(12) ?? fleet?.Status;
+  const status = useMemo(
+    () => log.all.find((e) => e.EventCode.startsWith("FLEET_STATE_"))?.EventCode.slice(12) ?? fleet?.Status,
+    [log.all, fleet],
+  );
   const verdict = useMemo(() => healthOf(status, log.all.slice(0, 200)), [status, log.all]);
 
-  const list = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: log.shown.length + 1, // the last row says "loading" or "end"
-    getScrollElement: () => list.current,
-    estimateSize: () => 64,
-    overscan: 12,
-    getItemKey: (i) => log.shown[i]?.EventId ?? "end",
-  });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items[items.length - 1]?.index ?? 0;
-  useEffect(() => {
-    if (ready && !log.done && !log.loading && !log.error && lastIndex >= log.shown.length - 100) void loadMore();
-  }, [ready, lastIndex, log.shown.length, log.done, log.loading, log.error, loadMore]);
-
-  const select = (i: number) => {
-    const clamped = Math.max(0, Math.min(i, log.shown.length - 1));
-    setSelected(clamped);
-    virtualizer.scrollToIndex(clamped, { align: "auto" });
-  };
+  const select = (i: number) => setSelected(Math.max(0, Math.min(i, log.shown.length - 1)));
   const jumpTo = (e: FleetEvent) => {
     const i = log.shown.findIndex((x) => x.EventId === e.EventId);
     if (i >= 0) select(i);
@@ -218,50 +203,86 @@ export function FleetView({ fleetId, query, onError }: { fleetId: string; query:
           {filter.code || filter.category ? <span> matching the filter (of {log.all.length.toLocaleString()} read)</span> : null}
           <span className="keys">j/k move · Enter opens log · Esc back</span>
         </div>
-        <div className="events" ref={list} role="list" aria-label="Fleet events, newest first" data-testid="event-list">
-          <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-            {items.map((item) => {
-              const e = log.shown[item.index];
-              return (
-                <div
-                  key={item.key}
-                  data-index={item.index}
-                  ref={virtualizer.measureElement}
-                  className="event-slot"
-                  style={{ transform: `translateY(${item.start}px)` }}
-                >
-                  {e ? (
-                    <EventRow
-                      event={e}
-                      selected={item.index === selected}
-                      onSelect={() => setSelected(item.index)}
-                      onLog={() => setLogEvent(e)}
-                    />
-                  ) : (
-                    <div className="list-end" data-testid="list-end">
-                      {log.error ? (
-                        <span className="error-box">
-                          {log.error} <button onClick={() => void loadMore()}>Retry</button>
-                        </span>
-                      ) : log.done ? (
-                        log.shown.length === 0 ? (
-                          "No events match."
-                        ) : (
-                          "End of events."
-                        )
-                      ) : (
-                        "Loading events…"
-                      )}
-                    </div>
-                  )}
-                </div>
-              );
-            })}
-          </div>
-        </div>
+        <EventList log={log} ready={ready} loadMore={loadMore} selected={selected} onSelect={setSelected} onLog={setLogEvent} />
       </div>
       {logEvent && <LogPanel event={logEvent} onClose={() => setLogEvent(undefined)} />}
     </main>
+  );
+}
+
+/**
+ * The virtual list of events. Its own component, so scrolling re-renders only the rows; it asks for
+ * the next page while the last rows come into view, and keeps the selected row in view.
+ */
+function EventList({
+  log,
+  ready,
+  loadMore,
+  selected,
+  onSelect,
+  onLog,
+}: {
+  log: EventLog;
+  ready: boolean;
+  loadMore: () => Promise<void>;
+  selected: number;
+  onSelect: (i: number) => void;
+  onLog: (e: FleetEvent) => void;
+}) {
+  const list = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: log.shown.length + 1, // the last row says "loading" or "end"
+    getScrollElement: () => list.current,
+    estimateSize: () => 64,
+    overscan: 12,
+    getItemKey: (i) => log.shown[i]?.EventId ?? "end",
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items[items.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (ready && !log.done && !log.loading && !log.error && lastIndex >= log.shown.length - 100) void loadMore();
+  }, [ready, lastIndex, log.shown.length, log.done, log.loading, log.error, loadMore]);
+  useEffect(() => {
+    if (selected < log.shown.length) virtualizer.scrollToIndex(selected, { align: "auto" });
+    // Only a new selection moves the list; new pages or live events leave it where it is.
+  }, [selected]);
+  return (
+    <div className="events" ref={list} role="list" aria-label="Fleet events, newest first" data-testid="event-list">
+      <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        {items.map((item) => {
+          const e = log.shown[item.index];
+          return (
+            <div
+              key={item.key}
+              data-index={item.index}
+              ref={virtualizer.measureElement}
+              className="event-slot"
+              style={{ transform: `translateY(${item.start}px)` }}
+            >
+              {e ? (
+                <EventRow event={e} selected={item.index === selected} onSelect={() => onSelect(item.index)} onLog={() => onLog(e)} />
+              ) : (
+                <div className="list-end" data-testid="list-end">
+                  {log.error ? (
+                    <span className="error-box">
+                      {log.error} <button onClick={() => void loadMore()}>Retry</button>
+                    </span>
+                  ) : log.done ? (
+                    log.shown.length === 0 ? (
+                      "No events match."
+                    ) : (
+                      "End of events."
+                    )
+                  ) : (
+                    "Loading events…"
+                  )}
+                </div>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
   );
 }
 

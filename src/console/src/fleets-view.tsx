@@ -20,6 +20,8 @@ const HEALTH_LABEL: Record<Health, string> = {
 
 const UNHEALTHY: readonly Health[] = ["error", "failing", "crash-loop"];
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 function sortRows(rows: FleetRow[]): FleetRow[] {
   return [...rows].sort(
     (a, b) =>
@@ -102,6 +104,7 @@ export function FleetsView({ onError }: { onError: (err: unknown) => void }) {
   });
 
   const unhealthy = (rows ?? []).filter((r) => UNHEALTHY.includes(r.verdict.health));
+  const creating = (rows ?? []).filter((r) => r.verdict.health === "in-progress").length;
   const counts = UNHEALTHY.map((h) => [h, unhealthy.filter((r) => r.verdict.health === h).length] as const).filter(([, n]) => n > 0);
 
   return (
@@ -131,8 +134,8 @@ export function FleetsView({ onError }: { onError: (err: unknown) => void }) {
           {rows.length === 0
             ? `No fleets in ${region}. Create one with the AWS SDK or CLI, or launch a scenario.`
             : unhealthy.length === 0
-              ? `All ${rows.length} fleets are healthy.`
-              : `${unhealthy.length} of ${rows.length} fleets need attention: ${counts.map(([h, n]) => `${n} ${HEALTH_LABEL[h]}`).join(", ")}.`}
+              ? `No fleet needs attention: ${plural(rows.length, "fleet")}${creating ? `, ${creating} being created` : ""}.`
+              : `${unhealthy.length} of ${plural(rows.length, "fleet")} need attention: ${counts.map(([h, n]) => `${n} ${HEALTH_LABEL[h]}`).join(", ")}.`}
         </p>
       )}
       {!rows && !error && <p className="muted">Loading fleets…</p>}
