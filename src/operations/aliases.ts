@@ -20,11 +20,12 @@ import type {
   UpdateAliasInput,
   UpdateAliasOutput,
 } from "@aws-sdk/client-gamelift";
-import { fleetArn, inScope, parseRef, resourceArn } from "../fleets/ids.js";
+import { fleetArn, resourceArn } from "../fleets/ids.js";
 import { invalidRequest, notFound, ServiceError } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { filteredPage } from "./paging.js";
+import { findResource } from "./resources.js";
 import { checkTags } from "./tags.js";
 
 export const ALIAS = "alias";
@@ -42,8 +43,7 @@ const toAlias = ({ CreationTimeMs, LastUpdatedTimeMs, Tags: _tags, ...a }: Store
 });
 
 async function requireAlias(store: Store, scope: Scope, idOrArn: string): Promise<StoredAlias> {
-  const ref = parseRef(idOrArn);
-  const found = inScope(ref, scope) ? await store.getResource(scope, ALIAS, ref.id) : undefined;
+  const found = await findResource(store, scope, ALIAS, idOrArn);
   if (!found) throw notFound(`Alias ${idOrArn} not found in account ${scope.accountId}, region ${scope.region}.`);
   return found.body as unknown as StoredAlias;
 }

@@ -14,12 +14,17 @@ import type {
   DescribeBuildOutput,
   ListBuildsInput,
   ListBuildsOutput,
+  RequestUploadCredentialsInput,
+  RequestUploadCredentialsOutput,
+  UpdateBuildInput,
+  UpdateBuildOutput,
 } from "@aws-sdk/client-gamelift";
-import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
+import { resourceArn } from "../fleets/ids.js";
 import { invalidRequest, notFound } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { filteredPage } from "./paging.js";
+import { findResource } from "./resources.js";
 import { checkTags } from "./tags.js";
 
 export const BUILD = "build";
@@ -33,9 +38,7 @@ const toBuild = ({ CreationTimeMs, Tags: _tags, ...b }: StoredBuild): Build => (
 
 /** The build a BuildIdOrArn names in the caller's account and region, if any. */
 export async function findBuild(store: Store, scope: Scope, idOrArn: string): Promise<StoredBuild | undefined> {
-  const ref = parseRef(idOrArn);
-  if (!inScope(ref, scope)) return undefined;
-  return (await store.getResource(scope, BUILD, ref.id))?.body as unknown as StoredBuild | undefined;
+  return (await findResource(store, scope, BUILD, idOrArn))?.body as unknown as StoredBuild | undefined;
 }
 
 async function requireBuild(store: Store, scope: Scope, idOrArn: string): Promise<StoredBuild> {
@@ -63,18 +66,42 @@ export async function createBuild(services: Services, ctx: RequestContext, input
     CreationTimeMs: services.clock.now(),
     ...(input.Tags?.length ? { Tags: input.Tags as StoredBuild["Tags"] } : {}),
   };
-  await services.store.putResource(ctx.scope, { type: BUILD, id, body: JSON.parse(JSON.stringify(build)) });
-  const storage = location ?? { Bucket: `gamelift-builds-${ctx.scope.region}`, Key: `${ctx.scope.accountId}/${id}` };
-  return {
-    Build: toBuild(build),
-    StorageLocation: storage,
-    // Where the real service hands out temporary S3 credentials for the upload; liftlog has no S3.
-    ...(location
-      ? {}
-      : {
-          UploadCredentials: { AccessKeyId: "ASIALIFTLOGNOUPLOAD", SecretAccessKey: "liftlog-stores-no-build-files", SessionToken: "none" },
-        }),
+  await saveBuild(services.store, ctx.scope, build);
+  return { Build: toBuild(build), ...(location ? { StorageLocation: location } : upload(ctx.scope, id)) };
+}
+
+const saveBuild = (store: Store, scope: Scope, build: StoredBuild) =>
+  store.putResource(scope, { type: BUILD, id: build.BuildId!, body: JSON.parse(JSON.stringify(build)) });
+
+/** Where the build files would go: GameLift's bucket and temporary S3 credentials for it (liftlog has no S3, so these open nothing). */
+const upload = (scope: Scope, buildId: string) => ({
+  StorageLocation: { Bucket: `gamelift-builds-${scope.region}`, Key: `${scope.accountId}/${buildId}` },
+  UploadCredentials: { AccessKeyId: "ASIALIFTLOGNOUPLOAD", SecretAccessKey: "liftlog-stores-no-build-files", SessionToken: "none" },
+});
+
+export async function updateBuild(services: Services, ctx: RequestContext, input: UpdateBuildInput): Promise<UpdateBuildOutput> {
+  const build = await requireBuild(services.store, ctx.scope, input.BuildId!);
+  const updated: StoredBuild = {
+    ...build,
+    ...(input.Name !== undefined ? { Name: input.Name } : {}),
+    ...(input.Version !== undefined ? { Version: input.Version } : {}),
   };
+  await saveBuild(services.store, ctx.scope, updated);
+  return { Build: toBuild(updated) };
+}
+
+export async function requestUploadCredentials(
+  services: Services,
+  ctx: RequestContext,
+  input: RequestUploadCredentialsInput,
+): Promise<RequestUploadCredentialsOutput> {
+  const build = await requireBuild(services.store, ctx.scope, input.BuildId!);
+  if (build.Status !== "INITIALIZED") {
+    throw invalidRequest(
+      `Build ${build.BuildId} is ${build.Status}; upload credentials are for a build still waiting for its files (INITIALIZED).`,
+    );
+  }
+  return upload(ctx.scope, build.BuildId!);
 }
 
 export async function describeBuild(services: Services, ctx: RequestContext, input: DescribeBuildInput): Promise<DescribeBuildOutput> {

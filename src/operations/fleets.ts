@@ -23,7 +23,7 @@ import type {
   UpdateRuntimeConfigurationInput,
   UpdateRuntimeConfigurationOutput,
 } from "@aws-sdk/client-gamelift";
-import { parseRef, resourceArn } from "../fleets/ids.js";
+import { parseRef } from "../fleets/ids.js";
 import { beginDeletion, endFleet } from "../fleets/machine.js";
 import { deletedMessage, fleetActionsMessage, protectionMessage } from "../fleets/messages.js";
 import { chooseScenario, SCENARIO_TAG, type FleetKind } from "../fleets/scenarios.js";
@@ -36,6 +36,7 @@ import { findFleet, requireLiveFleet, requireLiveState } from "./fleet-lookup.js
 import { checkRemoteLocations, customLocationNames, locationStates } from "./locations.js";
 import { filteredPage } from "./paging.js";
 import { checkPermissions } from "./ports.js";
+import { findScript } from "./scripts.js";
 import { checkTags } from "./tags.js";
 
 const DEFAULT_FLEETS_PAGE = 50;
@@ -66,7 +67,7 @@ export function checkRuntimeConfiguration(runtime: RuntimeConfiguration | undefi
   }
 }
 
-/** EC2 fleets need a READY build (or a Realtime script, taken on trust: liftlog has no CreateScript), an instance type and a launch path. */
+/** EC2 fleets need a READY build or a Realtime script, an instance type and a launch path. */
 async function ec2Settings(services: Services, ctx: RequestContext, input: CreateFleetInput): Promise<Partial<FleetAttributes>> {
   if (!input.BuildId && !input.ScriptId) {
     throw invalidRequest("An EC2 fleet needs a game server to run: give BuildId (or ScriptId for Realtime servers).");
@@ -81,8 +82,9 @@ async function ec2Settings(services: Services, ctx: RequestContext, input: Creat
   checkRuntimeConfiguration(input.RuntimeConfiguration);
   checkPermissions(input.EC2InboundPermissions ?? []);
   if (input.ScriptId) {
-    const scriptId = parseRef(input.ScriptId).id;
-    return { ScriptId: scriptId, ScriptArn: resourceArn(ctx.scope, "script", scriptId), OperatingSystem: "AMAZON_LINUX_2023" };
+    const script = await findScript(services.store, ctx.scope, input.ScriptId);
+    if (!script) throw notFound(`Script ${input.ScriptId} not found in account ${ctx.scope.accountId}, region ${ctx.scope.region}.`);
+    return { ScriptId: script.ScriptId, ScriptArn: script.ScriptArn, OperatingSystem: "AMAZON_LINUX_2023" };
   }
   const build = await findBuild(services.store, ctx.scope, input.BuildId!);
   if (!build) throw notFound(`Build ${input.BuildId} not found in account ${ctx.scope.accountId}, region ${ctx.scope.region}.`);

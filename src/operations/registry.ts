@@ -15,7 +15,8 @@ import {
   describeFleetUtilization,
 } from "./utilization.js";
 import { createAlias, deleteAlias, describeAlias, listAliases, resolveAlias, updateAlias } from "./aliases.js";
-import { createBuild, deleteBuild, describeBuild, listBuilds } from "./builds.js";
+import { createBuild, deleteBuild, describeBuild, listBuilds, requestUploadCredentials, updateBuild } from "./builds.js";
+import { createScript, deleteScript, describeScript, listScripts, updateScript } from "./scripts.js";
 import { describeFleetCapacity, updateFleetCapacity } from "./capacity.js";
 import {
   createContainerFleet,
@@ -115,5 +116,12 @@ export const operations: ReadonlyMap<string, Handler> = new Map(
     PutScalingPolicy: putScalingPolicy,
     DescribeScalingPolicies: describeScalingPolicies,
     DeleteScalingPolicy: deleteScalingPolicy,
+    UpdateBuild: updateBuild,
+    RequestUploadCredentials: requestUploadCredentials,
+    CreateScript: createScript,
+    DescribeScript: describeScript,
+    UpdateScript: updateScript,
+    DeleteScript: deleteScript,
+    ListScripts: listScripts,
   }),
 );

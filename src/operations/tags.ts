@@ -1,6 +1,6 @@
 /**
  * Tags: TagResource, UntagResource, ListTagsForResource on fleets, builds, custom locations,
- * container group definitions and aliases, by ARN. A fleet's tags (the liftlog:scenario tag among them) are read
+ * container group definitions, aliases and scripts, by ARN. A fleet's tags (the liftlog:scenario tag among them) are read
  * when it is created; changing them later does not change what the fleet goes through.
  */
 import type {
@@ -18,7 +18,7 @@ import { liveForChange } from "./fleets.js";
 /** Tags one resource may carry, as across AWS. */
 export const MAX_TAGS = 50;
 
-const TAGGABLE = ["fleet", "build", "location", "containergroupdefinition", "alias"];
+const TAGGABLE = ["fleet", "build", "location", "containergroupdefinition", "alias", "script"];
 
 const taggingFailed = (message: string) => new ServiceError("TaggingFailedException", message);
 

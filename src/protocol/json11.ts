@@ -24,6 +24,8 @@ import { errorBody, serializationError, unknownOperation, type ServiceError } fr
 
 export const JSON11_CONTENT_TYPE = "application/x-amz-json-1.1";
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 const json: WireFormat = {
   isNull: (value) => value === null, // JSON null is "absent", as in AWS's JSON protocols
   isObject: (value): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value),
@@ -35,7 +37,8 @@ const json: WireFormat = {
     return epochSecondsToDate(value, path);
   },
   decodeBlob: (value, path) => {
-    if (typeof value !== "string") throw mismatch(json, path, "a base64 string", value);
+    // Buffer.from skips characters that are not base64; a garbled blob must fail, not shrink.
+    if (typeof value !== "string" || !BASE64.test(value)) throw mismatch(json, path, "a base64 string", value);
     return Buffer.from(value, "base64");
   },
   encodeScalar: (value: unknown, type: ScalarType) => {

@@ -7,6 +7,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   CreateFleetCommand,
+  CreateScriptCommand,
   CreateLocationCommand,
   DeleteFleetCommand,
   DescribeFleetAttributesCommand,
@@ -260,11 +261,16 @@ for (const store of STORES) {
 
       it("ListFleets with a ScriptId filter pages through the matching fleets only; its token is bound to the filter", async () => {
         const scripted: string[] = [];
+        const scripts: string[] = [];
+        for (const name of ["lobby", "arena"]) {
+          const { Script } = await pager.send(new CreateScriptCommand({ Name: name, ZipFile: Buffer.from(`${name}.js`) }));
+          scripts.push(Script!.ScriptId!);
+        }
         for (let i = 0; i < 5; i++) {
           const { FleetAttributes } = await pager.send(
             new CreateFleetCommand({
               Name: `scripted-${i}`,
-              ScriptId: i % 2 ? "script-11111111-1111-4111-8111-111111111111" : "script-22222222-2222-4222-8222-222222222222",
+              ScriptId: scripts[i % 2],
               EC2InstanceType: "c5.large",
               RuntimeConfiguration: { ServerProcesses: [{ LaunchPath: "/local/game/server.js", ConcurrentExecutions: 1 }] },
             }),
@@ -273,10 +279,7 @@ for (const store of STORES) {
         }
         const seen: string[] = [];
         const tokens: string[] = [];
-        for await (const page of paginateListFleets(
-          { client: pager, pageSize: 1 },
-          { ScriptId: "script-11111111-1111-4111-8111-111111111111" },
-        )) {
+        for await (const page of paginateListFleets({ client: pager, pageSize: 1 }, { ScriptId: scripts[1] })) {
           seen.push(...page.FleetIds!);
           if (page.NextToken) tokens.push(page.NextToken);
         }

@@ -57,7 +57,7 @@ describe("bad input for the lifecycle operations", () => {
   const call = (op: string, body: unknown) => rawCall(f.server.endpoint, op, typeof body === "string" ? body : JSON.stringify(body));
 
   it("covers every operation of the model but DescribeFleetEvents", () => {
-    assert.equal(OPERATIONS.length, 58);
+    assert.equal(OPERATIONS.length, 65);
   });
 
   for (const op of OPERATIONS) {
@@ -431,6 +431,19 @@ describe("bad input for the lifecycle operations", () => {
       ],
       ["DescribeScalingPolicies", { FleetId: fleetId, NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
       ["DeleteScalingPolicy", { FleetId: fleetId, Name: "missing" }, "NotFoundException", /has no scaling policy named missing/],
+      ["UpdateBuild", { BuildId: "build-missing", Version: "" }, "InvalidRequestException", /at 'version' failed to satisfy constraint/],
+      ["RequestUploadCredentials", { BuildId: "build-missing" }, "NotFoundException", /Build build-missing not found/],
+      ["CreateScript", { Name: "s", ZipFile: "not base64 at all!" }, "SerializationException", /ZipFile/],
+      [
+        "CreateScript",
+        { Name: "s", StorageLocation: { Bucket: "b" } },
+        "InvalidRequestException",
+        /StorageLocation needs Bucket, Key and RoleArn/,
+      ],
+      ["DescribeScript", { ScriptId: "build-1" }, "InvalidRequestException", /at 'scriptId' failed to satisfy constraint/],
+      ["UpdateScript", { ScriptId: "script-missing", Name: "x" }, "NotFoundException", /Script script-missing not found/],
+      ["DeleteScript", { ScriptId: arn("script", "script-missing") }, "NotFoundException", /not found/],
+      ["ListScripts", { NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
     ];
     for (const [op, body, type, message] of cases) {
       const res = await call(op, body);

@@ -9,6 +9,7 @@ import {
   CreateAliasCommand,
   CreateContainerFleetCommand,
   CreateLocationCommand,
+  CreateScriptCommand,
   PutScalingPolicyCommand,
   UpdateFleetCapacityCommand,
 } from "@aws-sdk/client-gamelift";
@@ -69,6 +70,7 @@ describe("paginators", () => {
     }
     for (let i = 0; i < 3; i++) {
       await f.client.send(new CreateLocationCommand({ LocationName: `custom-rack-${i}` }));
+      await f.client.send(new CreateScriptCommand({ Name: `script-${i}`, ZipFile: Buffer.from(`script ${i}`) }));
       await f.client.send(new CreateAliasCommand({ Name: `alias-${i}`, RoutingStrategy: { Type: "SIMPLE", FleetId: fleets[i] } }));
     }
     walks.set("DescribeFleetEvents", { FleetId: fleets[0] });
@@ -77,6 +79,7 @@ describe("paginators", () => {
     walks.set("DescribeFleetUtilization", {});
     walks.set("ListFleets", {});
     walks.set("ListBuilds", {});
+    walks.set("ListScripts", {});
     walks.set("ListLocations", { Filters: ["CUSTOM"] });
     walks.set("ListAliases", {});
     walks.set("ListContainerFleets", {});
