@@ -6,13 +6,12 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import type { Writable } from "node:stream";
-import type { Event } from "@aws-sdk/client-gamelift";
 import { stringify } from "csv-stringify/sync";
 import { paginateDescribeFleetEvents } from "../client/index.js";
 import { CliError, integerOption, parseCommand, timeOption, UsageError } from "./args.js";
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connect } from "./connection.js";
 import { describeFleet, resolveFleetRef } from "./fleet-ref.js";
-import { eventLine } from "./output.js";
+import { portableLine } from "./output.js";
 import { progress } from "./progress.js";
 
 const OPTIONS = {
@@ -92,7 +91,7 @@ export async function exportEvents(args: string[]): Promise<number> {
         const oldestMs = startMs ?? fleet?.CreationTime?.getTime() ?? timeMs;
         bar = progress("exporting", Math.max(0, newestMs - oldestMs));
       }
-      const record = await exportRecord(fleet?.FleetArn ?? fleetId, event);
+      const record = await portableLine(fleet?.FleetArn ?? fleetId, event);
       await write(format === "csv" ? stringify([CSV_COLUMNS.map((c) => csvCell(c, record[c]))]) : JSON.stringify(record) + "\n");
       bar.update(newestMs - timeMs, ++count);
     }
@@ -105,15 +104,6 @@ export async function exportEvents(args: string[]): Promise<number> {
     process.stderr.write(`Exported ${count.toLocaleString("en-US")} events of ${fleetId} to ${values.out}\n`);
   }
   return 0;
-}
-
-/** The event as a line: its fleet, the event without its (short-lived) log URL, and the log's text. */
-async function exportRecord(fleet: string, event: Event): Promise<Record<string, unknown>> {
-  const { PreSignedLogUrl: url, ...line } = eventLine(fleet, event);
-  if (typeof url !== "string") return line;
-  const res = await fetch(url).catch((err: Error) => ({ ok: false, status: 0, statusText: err.message }) as const);
-  if (!res.ok) throw new CliError(`could not read the log of event ${event.EventId} (${res.status} ${res.statusText}) at ${url}`);
-  return { ...line, Log: await (res as Response).text() };
 }
 
 function csvCell(column: string, value: unknown): string {

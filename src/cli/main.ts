@@ -27,6 +27,7 @@ const commands = new Map<string, () => Promise<Command>>([
   ["events", async () => (await import("./events.js")).events],
   ["export", async () => (await import("./export.js")).exportEvents],
   ["import", async () => (await import("./import.js")).importEvents],
+  ["mirror", async () => (await import("./mirror.js")).mirror],
 ]);
 
 export async function main(argv: string[]): Promise<number | void> {

@@ -4,7 +4,7 @@
  */
 import type { Event } from "@aws-sdk/client-gamelift";
 import { compile, TreeInterpreter, type JSONValue } from "@jmespath-community/jmespath";
-import { UsageError } from "./args.js";
+import { CliError, UsageError } from "./args.js";
 
 export const OUTPUT_FORMATS = ["json", "text", "table", "ndjson"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -51,6 +51,18 @@ export function eventRecord(event: Event): Record<string, unknown> {
 
 /** One event as an NDJSON line: its fleet (ARN when known) and the event as DescribeFleetEvents gives it. */
 export const eventLine = (fleet: string, event: Event): Record<string, unknown> => ({ FleetId: fleet, ...eventRecord(event) });
+
+/**
+ * The event as export writes it and import and mirror store it: its fleet, the event without its
+ * short-lived log URL (a server mints its own), and the text of its log, read from that URL now.
+ */
+export async function portableLine(fleet: string, event: Event): Promise<Record<string, unknown>> {
+  const { PreSignedLogUrl: url, ...line } = eventLine(fleet, event);
+  if (typeof url !== "string") return line;
+  const res = await fetch(url).catch((err: Error) => ({ ok: false, status: 0, statusText: err.message }) as const);
+  if (!res.ok) throw new CliError(`could not read the log of event ${event.EventId} (${res.status} ${res.statusText}) at ${url}`);
+  return { ...line, Log: await (res as Response).text() };
+}
 
 export const eventRow = (e: Record<string, unknown>) => [
   isoTime(e.EventTime as number),

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, ingest, registerFleet, startServer, type IngestedEvent, type RunningServer } from "../helpers/server.js";
-import { hasEscapes, liftlog, liftlogOk, run } from "./support.js";
+import { comparable, hasEscapes, liftlog, liftlogOk, readLog, run } from "./support.js";
 
 const REGION = "us-west-2";
 const COUNT = 100_000;
@@ -28,12 +28,6 @@ function fleetEvents(n: number, base: number): IngestedEvent[] {
   })) as IngestedEvent[];
 }
 
-interface Line {
-  EventId: string;
-  PreSignedLogUrl?: string;
-  [key: string]: unknown;
-}
-
 describe("liftlog export and import", () => {
   let source: RunningServer;
   let target: RunningServer;
@@ -49,14 +43,7 @@ describe("liftlog export and import", () => {
 
   const connection = (server: RunningServer) => ["--endpoint-url", server.endpoint, "--region", REGION];
   /** A fleet's whole log as NDJSON lines, through `liftlog events`. */
-  const readLog = async (server: RunningServer, fleet: string) =>
-    (await liftlogOk(["events", "--fleet-id", fleet, ...connection(server), "--output", "ndjson", "--page-size", "1000"]))
-      .trimEnd()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Line);
-  /** The log without its signed log URLs (they name their server), but with whether each event has one. */
-  const comparable = (lines: Line[]) => lines.map(({ PreSignedLogUrl, ...rest }) => ({ ...rest, hasLog: PreSignedLogUrl !== undefined }));
+  const log = (server: RunningServer, fleet: string) => readLog(server.endpoint, fleet, REGION);
 
   it("100,000 events: export to NDJSON, import elsewhere, equal content, in a heap too small to buffer them", async () => {
     const { FleetId, FleetArn } = await registerFleet(source.endpoint, REGION);
@@ -73,7 +60,7 @@ describe("liftlog export and import", () => {
     assert.match(imported.stderr, /Imported 100,000 events/);
     assert.ok(!hasEscapes(exported.stderr + imported.stderr), "no progress bar when stderr is not a terminal");
 
-    const [before, after] = await Promise.all([readLog(source, FleetArn), readLog(target, FleetArn)]);
+    const [before, after] = await Promise.all([log(source, FleetArn), log(target, FleetArn)]);
     assert.equal(before.length, COUNT);
     assert.deepEqual(comparable(after), comparable(before));
     // The file carries each log's text; the copy serves the same text from its own log URLs.
@@ -90,7 +77,7 @@ describe("liftlog export and import", () => {
     const again = await liftlog(["import", file, "--endpoint-url", target.endpoint, "--batch-size", "10000"]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /ConflictException: An EventId of this batch is already stored/);
-    assert.equal((await readLog(target, FleetArn)).length, COUNT, "a second import stores nothing twice");
+    assert.equal((await log(target, FleetArn)).length, COUNT, "a second import stores nothing twice");
   });
 
   it("CSV: export and import keep the same content", async () => {
@@ -100,7 +87,7 @@ describe("liftlog export and import", () => {
     await liftlogOk(["export", "--fleet-id", FleetId, ...connection(source), "--out", file]);
     assert.match(readFileSync(file, "utf8").split("\n")[0]!, /^FleetId,EventId,ResourceId,EventCode,Message,EventTime,Count,Log$/);
     await liftlogOk(["import", file, "--endpoint-url", target.endpoint, "--batch-size", "100"]);
-    assert.deepEqual(comparable(await readLog(target, FleetArn)), comparable(await readLog(source, FleetArn)));
+    assert.deepEqual(comparable(await log(target, FleetArn)), comparable(await log(source, FleetArn)));
   });
 
   it("a bad line is named; batches before it stay stored, its batch and the rest do not; --from-line continues", async () => {
@@ -109,7 +96,7 @@ describe("liftlog export and import", () => {
     const good = join(dir, "good.ndjson");
     await liftlogOk(["export", "--fleet-id", FleetId, ...connection(source), "--out", good]);
     const lines = readFileSync(good, "utf8").trimEnd().split("\n");
-    const all = await readLog(source, FleetArn);
+    const all = await log(source, FleetArn);
 
     const broken = join(dir, "broken.ndjson");
     writeFileSync(broken, [...lines.slice(0, 7), '{"EventCode": oops', ...lines.slice(8)].join("\n") + "\n");
@@ -119,7 +106,7 @@ describe("liftlog export and import", () => {
       result.stderr,
       /^liftlog import: .*broken\.ndjson:8: not valid JSON .*This run stored 6 events, those before line 7; fix the file and run again with --from-line 7\./,
     );
-    assert.deepEqual(comparable(await readLog(target, FleetArn)), comparable(all.slice(0, 6)), "the batches before the bad one, whole");
+    assert.deepEqual(comparable(await log(target, FleetArn)), comparable(all.slice(0, 6)), "the batches before the bad one, whole");
 
     const wrongCode = join(dir, "wrong-code.ndjson");
     const bad = { ...(JSON.parse(lines[9]!) as object), EventCode: "FLEET_ON_FIRE" };
@@ -131,10 +118,10 @@ describe("liftlog export and import", () => {
       /wrong-code\.ndjson:10: InvalidRequestException: Value 'FLEET_ON_FIRE' at 'eventCode' failed to satisfy constraint/,
     );
     assert.match(refused.stderr, /This run stored 3 events, those before line 10/);
-    assert.deepEqual(comparable(await readLog(target, FleetArn)), comparable(all.slice(0, 9)));
+    assert.deepEqual(comparable(await log(target, FleetArn)), comparable(all.slice(0, 9)));
 
     await liftlogOk(["import", good, "--endpoint-url", target.endpoint, "--from-line", "10"]);
-    assert.deepEqual(comparable(await readLog(target, FleetArn)), comparable(all));
+    assert.deepEqual(comparable(await log(target, FleetArn)), comparable(all));
 
     const missing = await liftlog(["import", join(dir, "nope.ndjson"), "--endpoint-url", target.endpoint]);
     assert.equal(missing.code, 1);

@@ -50,3 +50,35 @@ export async function liftlogOk(args: string[], env: Record<string, string | und
 
 /** CSI/OSC escape sequences (colour, cursor movement) anywhere in the text. */
 export const hasEscapes = (text: string) => text.includes("\x1b");
+
+/** One event line of `liftlog events --output ndjson`. */
+export interface EventLine {
+  EventId: string;
+  PreSignedLogUrl?: string;
+  [key: string]: unknown;
+}
+
+/** A fleet's whole log through `liftlog events --output ndjson`, newest first. */
+export async function readLog(endpoint: string, fleet: string, region: string): Promise<EventLine[]> {
+  const out = await liftlogOk([
+    "events",
+    "--fleet-id",
+    fleet,
+    "--endpoint-url",
+    endpoint,
+    "--region",
+    region,
+    "--output",
+    "ndjson",
+    "--page-size",
+    "1000",
+  ]);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as EventLine);
+}
+
+/** A log without its signed log URLs (they name their server and expiry), but with whether each event has one. */
+export const comparable = (lines: EventLine[]) =>
+  lines.map(({ PreSignedLogUrl, ...rest }) => ({ ...rest, hasLog: PreSignedLogUrl !== undefined }));
