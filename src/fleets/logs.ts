@@ -9,7 +9,9 @@ import type { LogKind } from "./scenarios.js";
 
 export interface LogContext {
   fleet: FleetRecord;
-  instance: string;
+  /** The instance or compute the log is from; none for what happens before the fleet has one. */
+  instance?: string;
+  host: "instance" | "compute";
   at: number;
   launchPaths: { path: string; parameters?: string; concurrent: number }[];
   /** The scenario's failure code, if creation fails. */
@@ -22,7 +24,8 @@ const join = (fleet: FleetRecord, name: string) => (windows(fleet) ? `${gameRoot
 const fileName = (path: string) => path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 
 function header(c: LogContext, what: string): string[] {
-  return [`${new Date(c.at).toISOString()} fleet ${c.fleet.fleetId} instance ${c.instance} (${c.fleet.region}): ${what}`];
+  const on = c.instance ? ` ${c.host} ${c.instance}` : "";
+  return [`${new Date(c.at).toISOString()} fleet ${c.fleet.fleetId}${on} (${c.fleet.region}): ${what}`];
 }
 
 function extracting(c: LogContext): string[] {
@@ -131,10 +134,11 @@ export function stageLog(kind: LogKind, c: LogContext): string {
 
 /** The log of a server process failure: the tail of the process's own output. */
 export function processLog(code: string, c: LogContext): string {
-  const first = c.launchPaths[0]?.path ?? join(c.fleet, "server");
+  const group = c.fleet.attributes.GameServerContainerGroupDefinitionName as string | undefined;
+  const which = c.launchPaths[0]?.path ?? (group ? `in game server container group ${group}` : "");
   return (
     [
-      ...header(c, `server process ${first}`),
+      ...header(c, `server process ${which}`.trimEnd()),
       "InitSDK() succeeded",
       code === "SERVER_PROCESS_CRASHED" ? "Segmentation fault (core dumped)" : `process ended: ${code}`,
       `${code}: see the fleet event message for details.`,

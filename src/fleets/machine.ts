@@ -19,24 +19,29 @@ import { evaluateScaling } from "./scaling.js";
 import { creationPath, LOCATION_PATH, scenario, type PathEntry } from "./scenarios.js";
 import type { Capacity, FleetState, Peering, Scheduled, Transition } from "./state.js";
 
+/** The launch paths of the runtime configuration: EC2 fleets always have one; Anywhere fleets when their agent runs one; container fleets none. */
 export function launchPaths(t: Transition): LogContext["launchPaths"] {
   const configured = t.state.runtime?.ServerProcesses ?? [];
+  if (t.state.kind === "CONTAINER") return [];
   if (configured.length > 0) {
     return configured.map((p) => ({ path: p.LaunchPath!, parameters: p.Parameters, concurrent: p.ConcurrentExecutions ?? 1 }));
   }
+  if (t.state.kind === "ANYWHERE") return [];
   const legacy = t.fleet.attributes.ServerLaunchPath as string | undefined;
   const windows = String(t.fleet.attributes.OperatingSystem ?? "").startsWith("WINDOWS");
   return [{ path: legacy ?? (windows ? "C:\\game\\GameServer.exe" : "/local/game/GameServer"), concurrent: 1 }];
 }
 
-export function context(t: Transition, instance = t.firstInstance()): MessageContext & LogContext {
+/** What messages and logs say about an event on `resource` (an instance, or an Anywhere fleet's compute). */
+export function context(t: Transition, resource: string | undefined): MessageContext & LogContext {
   const paths = launchPaths(t);
   return {
     fleet: t.fleet,
-    instance,
+    instance: resource,
+    host: t.state.kind === "ANYWHERE" ? "compute" : "instance",
     at: t.at,
     launchPaths: paths,
-    launchPath: paths[0]!.path,
+    launchPath: paths[0]?.path,
     failure: scenario(t.state.scenario).failure?.code,
   };
 }
@@ -78,6 +83,11 @@ function applyStep(t: Transition, step: Scheduled): void {
       }
       return;
     }
+    case "terminated": {
+      const capacity = t.state.capacity[step.location];
+      if (capacity) capacity.terminating = Math.max(0, (capacity.terminating ?? 0) - step.count);
+      return;
+    }
     case "peering":
       return settlePeering(t, step.id);
     case "peering-delete": {
@@ -88,9 +98,7 @@ function applyStep(t: Transition, step: Scheduled): void {
       return;
     }
     case "deploy":
-      t.setStatus("ACTIVE");
-      t.emit("FLEET_STATE_ACTIVE", stateMessage(t.id, "ACTIVE"));
-      return;
+      return finishDeployment(t);
     case "scale":
       return evaluateScaling(t);
   }
@@ -101,7 +109,8 @@ export function creationStep(t: Transition, index: number): void {
   const path = pathOf(t.state);
   const entry = path[index]!;
   if (entry.status) t.setStatus(entry.status);
-  const c = context(t);
+  // Creation happens on the fleet's first instance (none when it could not get one).
+  const c = context(t, t.state.instances[0]);
   if (entry.code === "FLEET_VPC_PEERING_SUCCEEDED" || entry.code === "FLEET_VPC_PEERING_FAILED") {
     settlePeering(t, t.state.peerings[0]!.id);
   } else {
@@ -128,10 +137,15 @@ function becameActive(t: Transition): void {
 function failed(t: Transition): void {
   t.state.instances = [];
   for (const capacity of Object.values(t.state.capacity)) Object.assign(capacity, { active: 0, pending: 0 });
+  moveLocations(t, (status) => status !== "DELETED" && status !== "DELETING", "ERROR");
+}
+
+/** Moves each remote location whose status `from` accepts to `to`, with its LOCATION_STATE_* event. */
+function moveLocations(t: Transition, from: (status: string) => boolean, to: string): void {
   for (const [location, status] of Object.entries(t.state.locations)) {
-    if (status === "DELETED" || status === "DELETING") continue;
-    t.state.locations[location] = "ERROR";
-    t.emit("LOCATION_STATE_ERROR", locationMessage(t.id, location, "ERROR"));
+    if (!from(status)) continue;
+    t.state.locations[location] = to;
+    t.emit(`LOCATION_STATE_${to}`, locationMessage(t.id, location, to));
   }
 }
 
@@ -152,8 +166,12 @@ function locationStep(t: Transition, location: string, index: number): void {
 function cycleStep(t: Transition, index: number): void {
   const cycle = scenario(t.state.scenario).cycle!;
   const entry = cycle[index]!;
-  emitRuntime(t, entry.code, t.firstInstance());
-  if (entry.replacesInstance) replaceInstance(t, t.firstInstance());
+  // While every instance is still starting (a replacement), nothing runs that could fail.
+  const resource = t.runtimeResource();
+  if (resource) {
+    emitRuntime(t, entry.code, resource);
+    if (entry.replacesInstance) replaceInstance(t, resource);
+  }
   const next = (index + 1) % cycle.length;
   t.schedule({ kind: "cycle", index: next }, t.at + cycle[next]!.afterSeconds * 1000);
 }
@@ -188,11 +206,15 @@ function settlePeering(t: Transition, id: string): void {
 
 // ---- Changes that operations start ----------------------------------------------------------
 
-/** A new fleet's first events: the creation path's start, and its remote locations waiting (PENDING). */
+/**
+ * A new fleet's first events: the creation path's start (with whatever of it happens at once), then
+ * its remote locations waiting (PENDING), so no location has a state before its fleet does.
+ */
 export function beginCreation(t: Transition, remoteLocations: string[], peer?: { vpcId: string; accountId: string }): void {
-  if (t.state.kind !== "ANYWHERE") t.state.instances.push(t.newInstance());
+  if (t.state.kind !== "ANYWHERE" && !scenario(t.state.scenario).noInstance) t.state.instances.push(t.newInstance());
   if (peer) startPeering(t, peer.vpcId, peer.accountId);
   creationStep(t, 0);
+  runDue(t, t.at);
   for (const location of remoteLocations) addLocation(t, location);
 }
 
@@ -214,20 +236,12 @@ export function removeLocation(t: Transition, location: string): void {
 export function beginDeletion(t: Transition): void {
   t.cancel(() => true);
   t.setStatus("DELETING");
-  for (const [location, status] of Object.entries(t.state.locations)) {
-    if (status === "DELETED" || status === "DELETING") continue;
-    t.state.locations[location] = "DELETING";
-    t.emit("LOCATION_STATE_DELETING", locationMessage(t.id, location, "DELETING"));
-  }
+  moveLocations(t, (status) => status !== "DELETED" && status !== "DELETING", "DELETING");
   t.schedule({ kind: "delete" }, t.at + t.stage("deleting"));
 }
 
 function finishDeletion(t: Transition): void {
-  for (const [location, status] of Object.entries(t.state.locations)) {
-    if (status !== "DELETING") continue;
-    t.state.locations[location] = "DELETED";
-    t.emit("LOCATION_STATE_DELETED", locationMessage(t.id, location, "DELETED"));
-  }
+  moveLocations(t, (status) => status === "DELETING", "DELETED");
   t.emit("FLEET_DELETED", deletedMessage(t.id, t.fleet.status));
   endFleet(t);
 }
@@ -242,6 +256,27 @@ export function endFleet(t: Transition): void {
     t.state.instances = [];
     for (const capacity of Object.values(t.state.capacity)) Object.assign(capacity, { desired: 0, min: 0, active: 0, pending: 0 });
   }
+}
+
+/**
+ * A container fleet deployment on an ACTIVE fleet: the fleet (its home Region) and each ACTIVE remote
+ * location go UPDATING, and after the updating stage each location and then the fleet are ACTIVE
+ * again. A deployment already under way is replaced by the new one and finishes with it.
+ */
+export function startDeployment(t: Transition): void {
+  t.cancel((s) => s.kind === "deploy");
+  if (t.fleet.status !== "UPDATING") {
+    t.setStatus("UPDATING");
+    t.emit("FLEET_STATE_UPDATING", stateMessage(t.id, "UPDATING"));
+  }
+  moveLocations(t, (status) => status === "ACTIVE", "UPDATING");
+  t.schedule({ kind: "deploy" }, t.at + t.stage("updating"));
+}
+
+function finishDeployment(t: Transition): void {
+  moveLocations(t, (status) => status === "UPDATING", "ACTIVE");
+  t.setStatus("ACTIVE");
+  t.emit("FLEET_STATE_ACTIVE", stateMessage(t.id, "ACTIVE"));
 }
 
 export function expire(t: Transition): void {
@@ -271,7 +306,10 @@ export function deletePeering(t: Transition, p: Peering): void {
   t.schedule({ kind: "peering-delete", id: p.id }, t.at + t.stage("deleting"));
 }
 
-/** UpdateFleetCapacity: instances start (PENDING, then ACTIVE after the scaling stage) or stop at once. */
+/**
+ * UpdateFleetCapacity: new instances start (PENDING, then ACTIVE after the scaling stage); removed
+ * ones that were still starting stop at once, running ones drain (TERMINATING) for the terminating stage.
+ */
 export function setCapacity(t: Transition, location: string, next: Omit<Capacity, "active" | "pending">): void {
   const capacity = t.state.capacity[location]!;
   Object.assign(capacity, next);
@@ -288,5 +326,9 @@ export function setCapacity(t: Transition, location: string, next: Omit<Capacity
     fewer -= fromPending;
     capacity.active -= fewer;
     if (location === t.home) t.state.instances.splice(capacity.desired);
+    if (fewer > 0) {
+      capacity.terminating = (capacity.terminating ?? 0) + fewer;
+      t.schedule({ kind: "terminated", location, count: fewer }, t.at + t.stage("terminating"));
+    }
   }
 }

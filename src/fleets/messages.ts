@@ -8,9 +8,11 @@ import type { Capacity, Peering } from "./state.js";
 
 export interface MessageContext {
   fleet: FleetRecord;
-  instance: string;
-  /** The first launch path of the runtime configuration. */
-  launchPath: string;
+  /** The instance (or an Anywhere fleet's compute) the event happens on; none before the fleet has one. */
+  instance?: string;
+  host: "instance" | "compute";
+  /** The first launch path of the runtime configuration; none where GameLift starts no process by path (containers, Anywhere fleets without one). */
+  launchPath?: string;
 }
 
 const buildOf = (fleet: FleetRecord) =>
@@ -80,28 +82,37 @@ export function peeringMessage(fleetId: string, p: Peering, code: string): strin
   return `${which} was deleted.`;
 }
 
+/** The server process a runtime event is about: by launch path, or by the container group it runs in. */
+function serverProcess(c: MessageContext): string {
+  const group = c.fleet.attributes.GameServerContainerGroupDefinitionName as string | undefined;
+  if (group) return `Server process in game server container group ${group}`;
+  return c.launchPath ? `Server process ${c.launchPath}` : "Server process";
+}
+
 /** Runtime events (scenario cycles and injected faults). */
 export function runtimeMessage(code: string, c: MessageContext): string {
-  const on = `on instance ${c.instance} of fleet ${c.fleet.fleetId}`;
+  const on = `on ${c.host} ${c.instance} of fleet ${c.fleet.fleetId}`;
+  const process = serverProcess(c);
+  const gameGroup = `Game server container group ${String(c.fleet.attributes.GameServerContainerGroupDefinitionName)}`;
   switch (code) {
     case "SERVER_PROCESS_INVALID_PATH":
-      return `Server process ${c.launchPath} ${on} could not be started: the launch path was not found.`;
+      return `${process} ${on} could not be started: the launch path was not found.`;
     case "SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT":
-      return `Server process ${c.launchPath} ${on} did not call InitSDK() within 5 minutes.`;
+      return `${process} ${on} did not call InitSDK() within 5 minutes.`;
     case "SERVER_PROCESS_PROCESS_READY_TIMEOUT":
-      return `Server process ${c.launchPath} ${on} did not call ProcessReady() within 5 minutes of InitSDK().`;
+      return `${process} ${on} did not call ProcessReady() within 5 minutes of InitSDK().`;
     case "SERVER_PROCESS_CRASHED":
-      return `Server process ${c.launchPath} ${on} crashed: it exited without calling ProcessEnding().`;
+      return `${process} ${on} crashed: it exited without calling ProcessEnding().`;
     case "SERVER_PROCESS_TERMINATED_UNHEALTHY":
-      return `Server process ${c.launchPath} ${on} was terminated: it stopped reporting healthy.`;
+      return `${process} ${on} was terminated: it stopped reporting healthy.`;
     case "SERVER_PROCESS_FORCE_TERMINATED":
-      return `Server process ${c.launchPath} ${on} was force-terminated: it did not exit after OnProcessTerminate().`;
+      return `${process} ${on} was force-terminated: it did not exit after OnProcessTerminate().`;
     case "SERVER_PROCESS_PROCESS_EXIT_TIMEOUT":
-      return `Server process ${c.launchPath} ${on} did not exit within 30 seconds of calling ProcessEnding().`;
+      return `${process} ${on} did not exit within 30 seconds of calling ProcessEnding().`;
     case "SERVER_PROCESS_SDK_INITIALIZATION_FAILED":
-      return `Server process ${c.launchPath} ${on} failed to initialize the server SDK.`;
+      return `${process} ${on} failed to initialize the server SDK.`;
     case "SERVER_PROCESS_MISCONFIGURED_CONTAINER_PORT":
-      return `Server process ${on} listens on a port outside the container port configuration.`;
+      return `${process} ${on} listens on a port outside the container port configuration.`;
     case "GAME_SESSION_ACTIVATION_TIMEOUT":
       return `A game session ${on} did not activate within the expected time (ActivateGameSession() took too long).`;
     case "INSTANCE_INTERRUPTED":
@@ -113,12 +124,12 @@ export function runtimeMessage(code: string, c: MessageContext): string {
     case "COMPUTE_LOG_UPLOAD_FAILED":
       return `Logs of compute ${c.instance} of fleet ${c.fleet.fleetId} could not be uploaded.`;
     case "GAME_SERVER_CONTAINER_GROUP_CRASHED":
-      return `Game server container group ${on} crashed and is being restarted.`;
+      return `${gameGroup} ${on} crashed and is being restarted.`;
     case "PER_INSTANCE_CONTAINER_GROUP_CRASHED":
-      return `Per-instance container group ${on} crashed and is being restarted.`;
+      return `Per-instance container group ${String(c.fleet.attributes.PerInstanceContainerGroupDefinitionName)} ${on} crashed and is being restarted.`;
     case "GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY":
-      return `Game server container group ${on} was replaced: it stopped reporting healthy.`;
+      return `${gameGroup} ${on} was replaced: it stopped reporting healthy.`;
     default:
-      return `Fleet ${c.fleet.fleetId}: ${code} ${on}.`;
+      return `An unspecified event (${code}) occurred ${on}.`;
   }
 }

@@ -37,6 +37,7 @@ export const STAGES = {
   updating: 120,
   deleting: 60,
   scaling: 60,
+  terminating: 60,
   replacing: 60,
   "vpc-peering": 30,
 } as const;
@@ -104,17 +105,20 @@ export interface Scenario {
   description: string;
   kinds: readonly FleetKind[];
   failure?: { after: EventCode; code: EventCode };
+  /** The fleet never gets an instance: its events and logs name none. */
+  noInstance?: boolean;
   /** Repeated, in order, from the moment the fleet is ACTIVE until it is deleted or expires. */
   cycle?: readonly CycleEntry[];
   /** CreateFleet must ask for Spot instances / a VPC peering for the scenario to apply. */
   requires?: "spot" | "vpc-peering";
 }
 
-const creationFailure = (name: string, after: EventCode, code: EventCode, description: string): Scenario => ({
+const creationFailure = (name: string, after: EventCode, code: EventCode, description: string, noInstance = false): Scenario => ({
   name,
   description,
   kinds: ["EC2"],
   failure: { after, code },
+  ...(noInstance ? { noInstance } : {}),
 });
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -128,6 +132,7 @@ export const SCENARIOS: readonly Scenario[] = [
     "FLEET_CREATED",
     "FLEET_INITIALIZATION_FAILED",
     "A generic error while allocating the first instance: the fleet goes from NEW to ERROR.",
+    true,
   ),
   creationFailure(
     "binary-download-failed",
@@ -167,9 +172,10 @@ export const SCENARIOS: readonly Scenario[] = [
   ),
   creationFailure(
     "activation-failed-no-instances",
-    "FLEET_STATE_ACTIVATING",
+    "FLEET_CREATED",
     "FLEET_ACTIVATION_FAILED_NO_INSTANCES",
-    "No instances of the fleet's instance type and fleet type can be obtained.",
+    "No instances of the fleet's instance type and fleet type can be obtained, so nothing is downloaded or installed: the fleet goes from NEW to ERROR.",
+    true,
   ),
   {
     name: "spot-interruptions",

@@ -17,6 +17,8 @@ export interface Capacity {
   max: number;
   active: number;
   pending: number;
+  /** Instances draining after a scale-in, gone after the "terminating" stage (absent in states written before). */
+  terminating?: number;
 }
 
 export interface Peering {
@@ -47,6 +49,7 @@ export type Step =
   | { kind: "delete" }
   | { kind: "cycle"; index: number }
   | { kind: "ready"; location: string; count: number }
+  | { kind: "terminated"; location: string; count: number }
   | { kind: "peering"; id: string }
   | { kind: "peering-delete"; id: string }
   | { kind: "deploy" }
@@ -63,7 +66,7 @@ export interface FleetState {
   agenda: Scheduled[];
   /** Counts steps and instances, for a stable order and deterministic instance IDs. */
   serial: number;
-  /** The home location's instances, oldest first. */
+  /** The home location's instances, oldest first; the last `capacity[home].pending` of them are still PENDING. */
   instances: string[];
   /** When each of those instances was launched (service clock); absent in states written before it was kept. */
   launchedMs?: Record<string, number>;
@@ -71,6 +74,8 @@ export interface FleetState {
   scalingPolicies?: StoredScalingPolicy[];
   /** Anywhere fleets: registered computes, oldest first; runtime events name the first. */
   computes?: RegisteredCompute[];
+  /** The time of the fleet's latest event: each later event is at least 1 ms after it, so event times alone give their order. */
+  lastEventMs?: number;
   /** By location: the home Region and each remote location. */
   capacity: Record<string, Capacity>;
   /** Remote locations and their LOCATION_STATE_* status (PENDING ... ACTIVE, ERROR, DELETING, DELETED). */
@@ -104,6 +109,9 @@ export function newState(kind: FleetKind, scenario: string, home: string): Fleet
 
 /** EC2-style instance IDs, derived from the fleet and a counter so that logs and events are reproducible. */
 export const instanceId = (fleetId: string, n: number) => `i-${createHash("sha256").update(`${fleetId}/${n}`).digest("hex").slice(0, 17)}`;
+
+/** The compute an Anywhere fleet's events name when no compute is registered (names like RegisterCompute's). */
+export const computeName = (fleetId: string) => `compute-${createHash("sha256").update(`${fleetId}/compute`).digest("hex").slice(0, 17)}`;
 
 export const stateOf = (fleet: FleetRecord) => fleet.state as unknown as FleetState;
 
@@ -139,13 +147,17 @@ export class Transition {
   }
 
   emit(code: string, message: string, extra: { resourceId?: string; log?: string; coalesce?: boolean } = {}): NewEvent {
+    // Events of one moment (a failure and FLEET_STATE_ERROR, a fleet and its locations) get
+    // successive milliseconds: readers that order by EventTime alone see them in the order they happened.
+    const time = this.state ? Math.max(this.at, (this.state.lastEventMs ?? Number.NEGATIVE_INFINITY) + 1) : this.at;
+    if (this.state) this.state.lastEventMs = time;
     const event: NewEvent = {
       eventId: newEventId(),
       fleetId: this.fleet.fleetId,
       resourceId: extra.resourceId ?? this.fleet.fleetId,
       eventCode: code,
       message,
-      eventTimeMs: this.at,
+      eventTimeMs: time,
       ...(extra.log !== undefined ? { log: extra.log } : {}),
       ...(extra.coalesce ? { coalesce: true } : {}),
     };
@@ -182,12 +194,24 @@ export class Transition {
     return id;
   }
 
+  /** The home location's instances that are running (not PENDING), oldest first. */
+  activeInstances(): string[] {
+    const pending = this.state.capacity[this.home]?.pending ?? 0;
+    return this.state.instances.slice(0, Math.max(0, this.state.instances.length - pending));
+  }
+
+  /** Instances still starting (PENDING). */
+  pendingInstances(): string[] {
+    return this.state.instances.slice(this.activeInstances().length);
+  }
+
   /**
-   * The instance a runtime event names: the home location's oldest; on an Anywhere fleet the first
-   * registered compute; the fleet when there is none.
+   * What a runtime event happens on: an Anywhere fleet's first registered compute (or, before any
+   * is registered, a compute name derived from the fleet), else the oldest running instance.
    */
-  firstInstance(): string {
-    return this.state.instances[0] ?? this.state.computes?.[0]?.name ?? this.fleet.fleetId;
+  runtimeResource(): string | undefined {
+    if (this.state.kind === "ANYWHERE") return this.state.computes?.[0]?.name ?? computeName(this.fleet.fleetId);
+    return this.activeInstances()[0];
   }
 
   result(): { fleet: FleetRecord; events: NewEvent[] } {

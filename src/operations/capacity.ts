@@ -1,7 +1,8 @@
 /**
  * Capacity: UpdateFleetCapacity (emits FLEET_SCALING_EVENT naming the new and old desired, minimum
- * and maximum) and DescribeFleetCapacity (home Region counts; new instances are PENDING for the
- * length of the "scaling" stage, replaced ones for "replacing").
+ * and maximum, when one of them changes) and DescribeFleetCapacity (home Region counts; new instances
+ * are PENDING for the length of the "scaling" stage, replaced ones for "replacing"; instances removed
+ * by a scale-in are TERMINATING for the "terminating" stage).
  */
 import type {
   DescribeFleetCapacityInput,
@@ -55,6 +56,8 @@ export async function updateFleetCapacity(
         `DesiredInstances (${next.desired}) exceeds the limit of ${MAX_INSTANCES_PER_LOCATION} instances per fleet location.`,
       );
     }
+    // GameLift records a scaling event only when a setting changes.
+    if (next.desired === was.desired && next.min === was.min && next.max === was.max) return;
     const before = { ...was };
     setCapacity(t, location, next);
     t.emit("FLEET_SCALING_EVENT", scalingMessage(t.id, location, before, t.state.capacity[location]!));
@@ -84,7 +87,7 @@ export function fleetCapacity(fleet: FleetRecord, location = fleet.region): Flee
       PENDING: c.pending,
       ACTIVE: c.active,
       IDLE: c.active,
-      TERMINATING: 0,
+      TERMINATING: c.terminating ?? 0,
     },
   };
   if (state.kind === "CONTAINER") {
@@ -94,7 +97,7 @@ export function fleetCapacity(fleet: FleetRecord, location = fleet.region): Flee
       PENDING: c.pending * groups,
       ACTIVE: c.active * groups,
       IDLE: c.active * groups,
-      TERMINATING: 0,
+      TERMINATING: (c.terminating ?? 0) * groups,
     };
   }
   return capacity;

@@ -5,8 +5,9 @@
  * liftlog copies no images: a definition is READY at once, with an image digest derived from its
  * URI. A container fleet goes PENDING, CREATING, CREATED and, with a game server container group,
  * ACTIVATING and ACTIVE; an update that needs a deployment (container groups, groups per instance,
- * ports, inbound permissions, logging) moves an ACTIVE fleet to UPDATING and back to ACTIVE after
- * the "updating" stage, each with its FLEET_STATE_* event.
+ * ports, inbound permissions, logging) moves an ACTIVE fleet and each ACTIVE remote location to
+ * UPDATING and back to ACTIVE after the "updating" stage, each with its FLEET_STATE_* or
+ * LOCATION_STATE_* event.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type {
@@ -29,8 +30,8 @@ import type {
   UpdateContainerFleetOutput,
 } from "@aws-sdk/client-gamelift";
 import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
-import { beginDeletion } from "../fleets/machine.js";
-import { protectionMessage, stateMessage } from "../fleets/messages.js";
+import { beginDeletion, startDeployment } from "../fleets/machine.js";
+import { protectionMessage } from "../fleets/messages.js";
 import { chooseScenario, CONTAINER_PATH, SCENARIO_TAG } from "../fleets/scenarios.js";
 import { newState, type Transition } from "../fleets/state.js";
 import { conflict, invalidRequest, notFound, ServiceError } from "../protocol/errors.js";
@@ -38,7 +39,7 @@ import type { FleetRecord, Scope, Store } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { findFleet } from "./fleet-lookup.js";
 import { fleetPage, liveForChange } from "./fleets.js";
-import { checkRemoteLocations, locationStates } from "./locations.js";
+import { checkRemoteLocations, locationStatuses } from "./locations.js";
 import { changePermissions } from "./ports.js";
 import { checkTags } from "./tags.js";
 
@@ -219,7 +220,7 @@ function maximumGroups(instanceType: string, vcpuPerGroup: number | undefined): 
 /** ContainerFleet as the API returns it, from the stored record. */
 export function containerFleet(fleet: FleetRecord): ContainerFleet {
   const a = fleet.attributes;
-  const states = locationStates(fleet, { withHome: true });
+  const states = locationStatuses(fleet, { withHome: true });
   return {
     FleetId: fleet.fleetId,
     FleetArn: fleet.fleetArn,
@@ -412,8 +413,8 @@ function applySettings(t: Transition, input: UpdateContainerFleetInput, definiti
 }
 
 /**
- * A new deployment: an ACTIVE fleet goes UPDATING and back to ACTIVE (a deployment already under way
- * is replaced); a CREATED fleet that now has a game server container group goes on to ACTIVATING.
+ * A new deployment: an ACTIVE fleet and its ACTIVE locations go UPDATING and back to ACTIVE (a
+ * deployment already under way is replaced); a CREATED fleet that now has a game server container group goes on to ACTIVATING.
  */
 function deploy(t: Transition): void {
   t.fleet.attributes.LatestDeploymentId = newDeploymentId();
@@ -425,12 +426,7 @@ function deploy(t: Transition): void {
     t.schedule({ kind: "create", index: activating }, t.at + t.stage(CONTAINER_PATH[activating]!.after));
     return;
   }
-  t.cancel((s) => s.kind === "deploy");
-  if (t.fleet.status !== "UPDATING") {
-    t.setStatus("UPDATING");
-    t.emit("FLEET_STATE_UPDATING", stateMessage(t.id, "UPDATING"));
-  }
-  t.schedule({ kind: "deploy" }, t.at + t.stage("updating"));
+  startDeployment(t);
 }
 
 export async function deleteContainerFleet(

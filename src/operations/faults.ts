@@ -10,7 +10,8 @@ import { emitRuntime, expire, replaceInstance } from "../fleets/machine.js";
 import type { FleetKind } from "../fleets/scenarios.js";
 import { parseRef } from "../fleets/ids.js";
 import { satisfies, validationProblems } from "../model/validate.js";
-import { invalidRequest } from "../protocol/errors.js";
+import type { Transition } from "../fleets/state.js";
+import { invalidFleetStatus, invalidRequest } from "../protocol/errors.js";
 import type { Services } from "./context.js";
 import { requireLiveState } from "./fleet-lookup.js";
 import { liveForChange } from "./fleets.js";
@@ -21,31 +22,39 @@ interface Fault {
   /** Only Spot capacity is interrupted or recycled. */
   spot?: boolean;
   reaction?: "replace-instance" | "expire";
+  /**
+   * Only where GameLift itself starts server processes from a launch path: EC2 fleets, and Anywhere
+   * fleets whose GameLift Agent runs a runtime configuration (a container starts its own process).
+   */
+  launchedByGameLift?: boolean;
+  /** The container group the fleet must run for the fault to happen. */
+  group?: "GameServer" | "PerInstance";
 }
 
 const ALL: readonly FleetKind[] = ["EC2", "ANYWHERE", "CONTAINER"];
 const MANAGED: readonly FleetKind[] = ["EC2", "CONTAINER"];
+const LAUNCHING: readonly FleetKind[] = ["EC2", "ANYWHERE"];
 const CONTAINER: readonly FleetKind[] = ["CONTAINER"];
 
 // A Map: a caller's EventCode only ever finds one of these, never Object.prototype's.
 export const FAULTS: ReadonlyMap<string, Fault> = new Map(
   Object.entries({
-    SERVER_PROCESS_INVALID_PATH: { kinds: ALL },
-    SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT: { kinds: ALL },
+    SERVER_PROCESS_INVALID_PATH: { kinds: LAUNCHING, launchedByGameLift: true },
+    SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT: { kinds: LAUNCHING, launchedByGameLift: true },
     SERVER_PROCESS_PROCESS_READY_TIMEOUT: { kinds: ALL },
     SERVER_PROCESS_CRASHED: { kinds: ALL },
     SERVER_PROCESS_TERMINATED_UNHEALTHY: { kinds: ALL },
     SERVER_PROCESS_FORCE_TERMINATED: { kinds: ALL },
     SERVER_PROCESS_PROCESS_EXIT_TIMEOUT: { kinds: ALL },
     SERVER_PROCESS_SDK_INITIALIZATION_FAILED: { kinds: ALL },
-    SERVER_PROCESS_MISCONFIGURED_CONTAINER_PORT: { kinds: CONTAINER },
+    SERVER_PROCESS_MISCONFIGURED_CONTAINER_PORT: { kinds: CONTAINER, group: "GameServer" },
     GAME_SESSION_ACTIVATION_TIMEOUT: { kinds: ALL },
     INSTANCE_INTERRUPTED: { kinds: MANAGED, spot: true, reaction: "replace-instance" },
     INSTANCE_RECYCLED: { kinds: MANAGED, spot: true, reaction: "replace-instance" },
     INSTANCE_REPLACED_UNHEALTHY: { kinds: MANAGED, reaction: "replace-instance" },
-    GAME_SERVER_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER },
-    PER_INSTANCE_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER },
-    GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY: { kinds: CONTAINER },
+    GAME_SERVER_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER, group: "GameServer" },
+    PER_INSTANCE_CONTAINER_GROUP_CRASHED: { kinds: CONTAINER, group: "PerInstance" },
+    GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY: { kinds: CONTAINER, group: "GameServer" },
     COMPUTE_LOG_UPLOAD_FAILED: { kinds: ALL },
     GENERIC_EVENT: { kinds: ALL },
     FLEET_EXPIRED: { kinds: ALL, reaction: "expire" },
@@ -100,18 +109,39 @@ export async function injectFault(services: Services, fleetRef: string, body: un
   const billing = state.kind === "CONTAINER" ? fleet.attributes.BillingType : fleet.attributes.FleetType;
   if (spec.spot && billing !== "SPOT")
     throw invalidRequest(`${fault.code} happens to Spot instances; fleet ${fleet.fleetId} is ${String(billing ?? "ON_DEMAND")}.`);
+  if (spec.launchedByGameLift && state.kind === "ANYWHERE" && !state.runtime?.ServerProcesses?.length) {
+    throw invalidRequest(
+      `${fault.code} happens only where GameLift starts the server processes; Anywhere fleet ${fleet.fleetId} has no runtime configuration for the GameLift Agent, so its processes are started by you.`,
+    );
+  }
+  if (spec.group && !fleet.attributes[`${spec.group}ContainerGroupDefinitionName`]) {
+    const which = spec.group === "GameServer" ? "game server" : "per-instance";
+    throw invalidRequest(`${fault.code} happens to a ${which} container group; container fleet ${fleet.fleetId} runs none.`);
+  }
   const { events } = await services.lifecycle.change(scope, fleet.fleetId, (t) => {
     liveForChange(t, "Fault injection");
     const running = ["ACTIVE", "UPDATING"].includes(t.fleet.status);
     if (spec.reaction === "expire" ? t.fleet.status === "EXPIRED" : !running) {
-      throw invalidRequest(`Fleet ${t.id} is ${t.fleet.status}; runtime faults apply to a running (ACTIVE) fleet.`);
+      throw invalidFleetStatus(`Fleet ${t.id} is ${t.fleet.status}; runtime faults apply to a running (ACTIVE) fleet.`);
     }
     if (spec.reaction === "expire") return expire(t);
-    for (let i = 0; i < fault.repeat; i++) {
-      const resource = fault.resourceId ?? t.firstInstance();
-      emitRuntime(t, fault.code, resource, fault.message);
-      if (spec.reaction === "replace-instance") replaceInstance(t, resource);
-    }
+    for (let i = 0; i < fault.repeat; i++) emitFault(t, fault, spec, i);
   });
   return { EventIds: [...new Set(events.map((e) => e.eventId))] };
+}
+
+/** One occurrence, on the named resource or the fleet's oldest running instance (or compute). */
+function emitFault(t: Transition, fault: FaultRequest, spec: Fault, occurrence: number): void {
+  if (fault.resourceId && t.pendingInstances().includes(fault.resourceId)) {
+    throw invalidRequest(
+      `Instance ${fault.resourceId} of fleet ${t.id} is still PENDING (starting); runtime faults happen on running instances.`,
+    );
+  }
+  const resource = fault.resourceId ?? t.runtimeResource();
+  if (!resource) {
+    const after = occurrence > 0 ? ` after ${occurrence} of the ${fault.repeat} occurrences` : "";
+    throw invalidFleetStatus(`Fleet ${t.id} has no running instance${after}: every instance is still PENDING (starting).`);
+  }
+  emitRuntime(t, fault.code, resource, fault.message);
+  if (spec.reaction === "replace-instance") replaceInstance(t, resource);
 }

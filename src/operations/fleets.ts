@@ -14,7 +14,6 @@ import type {
   FleetAttributes,
   ListFleetsInput,
   ListFleetsOutput,
-  LocationState,
   RuntimeConfiguration,
   StartFleetActionsInput,
   StartFleetActionsOutput,
@@ -33,7 +32,7 @@ import type { FleetRecord } from "../store/types.js";
 import { findBuild } from "./builds.js";
 import type { RequestContext, Services } from "./context.js";
 import { findFleet, requireLiveFleet, requireLiveState } from "./fleet-lookup.js";
-import { checkRemoteLocations, customLocationNames, locationStates } from "./locations.js";
+import { asFleetStatus, checkRemoteLocations, customLocationNames, locationStates } from "./locations.js";
 import { filteredPage } from "./paging.js";
 import { checkPermissions } from "./ports.js";
 import { findScript } from "./scripts.js";
@@ -49,7 +48,7 @@ export function fleetAttributes(fleet: FleetRecord): FleetAttributes {
     FleetId: fleet.fleetId,
     FleetArn: fleet.fleetArn,
     Name: fleet.name,
-    Status: fleet.status as FleetAttributes["Status"],
+    Status: asFleetStatus(fleet.status),
     CreationTime: new Date(fleet.creationTimeMs),
     ...(stopped?.length ? { StoppedActions: stopped as FleetAttributes["StoppedActions"] } : {}),
     ...(fleet.terminationTimeMs !== undefined ? { TerminationTime: new Date(fleet.terminationTimeMs) } : {}),
@@ -155,7 +154,7 @@ export async function createFleet(services: Services, ctx: RequestContext, input
     remoteLocations: remote,
     ...(peer ? { peer: { vpcId: peer.vpcId!, accountId: peer.accountId! } } : {}),
   });
-  return { FleetAttributes: fleetAttributes(fleet), LocationStates: locationStates(fleet, { withHome: true }) as LocationState[] };
+  return { FleetAttributes: fleetAttributes(fleet), LocationStates: locationStates(fleet, { withHome: true }) };
 }
 
 export async function describeFleetAttributes(

@@ -3,9 +3,9 @@
  * and a fleet's remote locations (CreateFleetLocations, DeleteFleetLocations,
  * DescribeFleetLocationAttributes), which move through the LOCATION_STATE_* events.
  *
- * A remote location's status as EC2 fleets report it (LocationState.Status, a FleetStatus):
- *   PENDING -> NEW, CREATING -> DOWNLOADING, CREATED -> BUILDING, ACTIVATING, ACTIVE, ERROR,
- *   DELETING, DELETED -> TERMINATED. Container fleets report the LOCATION_STATE_* names themselves.
+ * A location's status as LocationState.Status (a FleetStatus) reports it: PENDING -> NEW, CREATING ->
+ * DOWNLOADING, CREATED -> BUILDING, ACTIVATING, ACTIVE, UPDATING -> ACTIVE, ERROR, DELETING, DELETED ->
+ * TERMINATED. DescribeContainerFleet reports a container fleet's locations by their own names.
  */
 import type {
   CreateFleetLocationsInput,
@@ -17,6 +17,7 @@ import type {
   DeleteLocationInput,
   DescribeFleetLocationAttributesInput,
   DescribeFleetLocationAttributesOutput,
+  FleetStatus,
   ListLocationsInput,
   ListLocationsOutput,
   LocationAttributes,
@@ -37,29 +38,38 @@ import { SUPPORTED_REGIONS } from "./regions.js";
 
 export const LOCATION = "location";
 
-const EC2_LOCATION_STATUS: Record<string, string> = {
-  PENDING: "NEW",
-  CREATING: "DOWNLOADING",
-  CREATED: "BUILDING",
-  ACTIVATING: "ACTIVATING",
-  ACTIVE: "ACTIVE",
-  ERROR: "ERROR",
-  DELETING: "DELETING",
-  DELETED: "TERMINATED",
-};
+/**
+ * Statuses with no FleetStatus value of their own (a container fleet's, a remote location's), as
+ * FleetStatus reports them: FleetAttributes.Status and LocationState.Status are FleetStatus, and a
+ * typed SDK turns any other value into "unknown". A deployment keeps a fleet hosting: ACTIVE.
+ */
+const AS_FLEET_STATUS = new Map([
+  ["PENDING", "NEW"],
+  ["CREATING", "DOWNLOADING"],
+  ["CREATED", "BUILDING"],
+  ["UPDATING", "ACTIVE"],
+  ["DELETED", "TERMINATED"],
+]);
 
-/** The fleet's locations as LocationState objects: remote (or custom) ones, and the home Region first when asked. */
-export function locationStates(fleet: FleetRecord, options: { withHome: boolean; only?: string[] }): LocationState[] {
+export const asFleetStatus = (status: string) => (AS_FLEET_STATUS.get(status) ?? status) as FleetStatus;
+
+/** The fleet's locations and their own statuses: remote (or custom) ones, and the home Region first when asked. */
+export function locationStatuses(
+  fleet: FleetRecord,
+  options: { withHome: boolean; only?: string[] },
+): { Location: string; Status: string }[] {
   const state = fleet.state as FleetState | undefined;
   const container = state?.kind === "CONTAINER";
   const remote = Object.entries(state?.locations ?? {})
     .filter(([location, status]) => !(container && status === "DELETED") && (!options.only || options.only.includes(location)))
-    .map(([location, status]) => ({
-      Location: location,
-      Status: (container ? status : EC2_LOCATION_STATUS[status]) as LocationState["Status"],
-    }));
+    .map(([location, status]) => ({ Location: location, Status: status }));
   if (options.only) remote.sort((a, b) => options.only!.indexOf(a.Location) - options.only!.indexOf(b.Location));
-  return options.withHome ? [{ Location: fleet.region, Status: fleet.status as LocationState["Status"] }, ...remote] : remote;
+  return options.withHome ? [{ Location: fleet.region, Status: fleet.status }, ...remote] : remote;
+}
+
+/** The same as LocationState objects, statuses as FleetStatus. */
+export function locationStates(fleet: FleetRecord, options: { withHome: boolean; only?: string[] }): LocationState[] {
+  return locationStatuses(fleet, options).map((s) => ({ Location: s.Location, Status: asFleetStatus(s.Status) }));
 }
 
 /** Remote locations for a managed fleet: supported Regions, no repeats; the home Region is not remote. */

@@ -193,7 +193,7 @@ describe("containers", () => {
     assert.equal(events.at(-1)!.Count, 4);
     assert.match(
       events.at(-1)!.Message!,
-      new RegExp(`Game server container group on instance i-[0-9a-f]{17} of fleet ${created.FleetId} crashed`),
+      new RegExp(`Game server container group game on instance i-[0-9a-f]{17} of fleet ${created.FleetId} crashed`),
     );
     const { body } = await adminGet(server.endpoint, "/_liftlog/scenarios");
     const listed = (body.Scenarios as { Name: string; EventCodes: string[] }[]).find((s) => s.Name === "container-crash")!;

@@ -29,6 +29,7 @@ import {
   paginateListBuilds,
 } from "@aws-sdk/client-gamelift";
 import { advance, allEvents, chronological, CREATION, ec2Fleet, fleetStatus, manualFixture } from "./helpers.js";
+import { STAGES } from "../../src/fleets/scenarios.js";
 
 const CREATION_SECONDS = 460;
 const rejects = (call: Promise<unknown>, name: string, message: RegExp) =>
@@ -99,7 +100,7 @@ describe("EC2 fleet operations", () => {
     await rejects(f.client.send(new DeleteBuildCommand({ BuildId: pending.Build!.BuildId })), "NotFoundException", /not found/);
   });
 
-  it("capacity: refused until ACTIVE; a change emits FLEET_SCALING_EVENT and new instances start PENDING", async () => {
+  it("capacity: refused until ACTIVE; a change emits FLEET_SCALING_EVENT, new instances start PENDING, removed ones drain TERMINATING; no change, no event", async () => {
     const fleetId = (await ec2Fleet(f.client, f.buildId)).FleetAttributes!.FleetId!;
     await rejects(
       f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleetId, DesiredInstances: 2 })),
@@ -118,7 +119,15 @@ describe("EC2 fleet operations", () => {
     await advance(f.server.endpoint, 60);
     assert.deepEqual(await counts(), { DESIRED: 3, MINIMUM: 0, MAXIMUM: 5, PENDING: 0, ACTIVE: 3, IDLE: 3, TERMINATING: 0 });
     await f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleetId, DesiredInstances: 1, MinSize: 1 }));
+    // Scale-in: the two removed instances drain for the terminating stage, then are gone.
+    assert.deepEqual(await counts(), { DESIRED: 1, MINIMUM: 1, MAXIMUM: 5, PENDING: 0, ACTIVE: 1, IDLE: 1, TERMINATING: 2 });
+    await advance(f.server.endpoint, STAGES.terminating - 1);
+    assert.equal((await counts())!.TERMINATING, 2);
+    await advance(f.server.endpoint, 1);
     assert.deepEqual(await counts(), { DESIRED: 1, MINIMUM: 1, MAXIMUM: 5, PENDING: 0, ACTIVE: 1, IDLE: 1, TERMINATING: 0 });
+    // Asking for what the fleet already has changes nothing: no event.
+    await f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleetId, DesiredInstances: 1, MinSize: 1, MaxSize: 5 }));
+    await f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleetId }));
 
     const events = chronological(await allEvents(f.client, fleetId)).slice(CREATION.length);
     assert.deepEqual(

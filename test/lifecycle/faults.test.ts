@@ -74,23 +74,31 @@ describe("fault injection", () => {
       "SERVER_PROCESS_PROCESS_EXIT_TIMEOUT",
       "SERVER_PROCESS_SDK_INITIALIZATION_FAILED",
       "GAME_SESSION_ACTIVATION_TIMEOUT",
-      "INSTANCE_REPLACED_UNHEALTHY",
       "COMPUTE_LOG_UPLOAD_FAILED",
+      "GENERIC_EVENT",
     ];
     for (const code of codes) assert.equal((await fault(FleetId!, { EventCode: code, Region: "us-west-2" })).status, 200, code);
     const generic = await fault(FleetArn!, { EventCode: "GENERIC_EVENT", Message: "Maintenance window starts in 10 minutes." });
     assert.equal(generic.status, 200);
+    // The instance is replaced last: its replacement is PENDING, so nothing runs that could fail.
+    assert.equal((await fault(FleetArn!, { EventCode: "INSTANCE_REPLACED_UNHEALTHY" })).status, 200);
     const events = await runtimeEvents(FleetId!);
     assert.deepEqual(
       events.map((e) => e.EventCode),
-      [...codes, "GENERIC_EVENT"],
+      [...codes, "GENERIC_EVENT", "INSTANCE_REPLACED_UNHEALTHY"],
     );
-    for (const e of events.slice(0, -1)) {
+    for (const e of events) {
       assert.match(e.ResourceId!, /^i-[0-9a-f]{17}$/);
+      assert.equal(e.ResourceId, events[0]!.ResourceId, "every fault is on the fleet's one running instance");
+      if (e.Message === "Maintenance window starts in 10 minutes.") continue;
       assert.ok(e.Message!.includes(FleetId!) && e.Message!.includes(e.ResourceId!), e.Message);
+      assert.equal(e.Message!.split(FleetId!).length, 2, `names the fleet once: ${e.Message}`);
       assert.equal(!!e.PreSignedLogUrl, e.EventCode!.startsWith("SERVER_PROCESS_"), `${e.EventCode} log`);
     }
-    assert.equal(events.at(-1)!.Message, "Maintenance window starts in 10 minutes.");
+    assert.equal(
+      events.find((e) => e.EventCode === "GENERIC_EVENT")!.Message,
+      `An unspecified event (GENERIC_EVENT) occurred on instance ${events[0]!.ResourceId} of fleet ${FleetId}.`,
+    );
     const log = await (await fetch(events[3]!.PreSignedLogUrl!)).text();
     assert.match(log, /Segmentation fault/);
   });
@@ -126,7 +134,7 @@ describe("fault injection", () => {
     );
     assert.equal(events[1]!.Message, `Fleet ${FleetId} expired; it changed state from ACTIVE to EXPIRED.`);
     const again = await fault(FleetArn!, { EventCode: "SERVER_PROCESS_CRASHED" });
-    assert.deepEqual([again.status, again.body.__type], [400, "InvalidRequestException"]);
+    assert.deepEqual([again.status, again.body.__type], [400, "InvalidFleetStatusException"]);
   });
 
   it("bad requests get the AWS error shape naming what to fix, and store nothing", async () => {
@@ -179,7 +187,7 @@ describe("fault injection", () => {
         creating.FleetArn!,
         { EventCode: "SERVER_PROCESS_CRASHED" },
         400,
-        "InvalidRequestException",
+        "InvalidFleetStatusException",
         /is NEW; runtime faults apply to a running \(ACTIVE\) fleet/,
       ],
       [external.FleetArn, { EventCode: "SERVER_PROCESS_CRASHED" }, 400, "InvalidRequestException", /registered through the admin API/],

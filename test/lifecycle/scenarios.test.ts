@@ -5,7 +5,7 @@
  */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DeleteFleetCommand, type Event } from "@aws-sdk/client-gamelift";
+import { DeleteFleetCommand, DescribeFleetCapacityCommand, type Event } from "@aws-sdk/client-gamelift";
 import { STAGES } from "../../src/fleets/scenarios.js";
 import { adminGet, advance, allEvents, CREATION, chronological, ec2Fleet, fleetStatus, LAUNCH_PATH, manualFixture } from "./helpers.js";
 
@@ -36,8 +36,11 @@ const FAILURES: Record<string, string[]> = {
   "executable-runtime-failure": fails("FLEET_CREATION_VALIDATING_RUNTIME_CONFIG", "FLEET_VALIDATION_EXECUTABLE_RUNTIME_FAILURE"),
   "validation-timed-out": fails("FLEET_CREATION_VALIDATING_RUNTIME_CONFIG", "FLEET_VALIDATION_TIMED_OUT"),
   "activation-failed": fails("FLEET_STATE_ACTIVATING", "FLEET_ACTIVATION_FAILED"),
-  "activation-failed-no-instances": fails("FLEET_STATE_ACTIVATING", "FLEET_ACTIVATION_FAILED_NO_INSTANCES"),
+  // No instance could be obtained: nothing was downloaded, installed or validated on one.
+  "activation-failed-no-instances": fails("FLEET_CREATED", "FLEET_ACTIVATION_FAILED_NO_INSTANCES"),
 };
+/** Scenarios in which the fleet never gets an instance: no event or log may name one. */
+const NO_INSTANCE = new Set(["initialization-failed", "activation-failed-no-instances"]);
 const WITH_LOG = new Set([
   "FLEET_CREATION_EXTRACTING_BUILD",
   "FLEET_CREATION_RUNNING_INSTALLER",
@@ -113,15 +116,24 @@ describe("scenarios on the manual clock", () => {
       const error = events[events.length - 1]!;
       assert.ok(failure.PreSignedLogUrl, "the failure event carries a log URL");
       assert.ok(failure.Message!.includes(fleetId));
-      // The failure comes after the length of the stage the fleet was in; ERROR follows at once.
+      // The failure comes after the length of the stage the fleet was in; ERROR follows 1 ms later,
+      // so the order shows in the times alone.
       const before = events[events.length - 3]!;
       const stage = OFFSETS[CREATION.indexOf(before.EventCode!) + 1]! - OFFSETS[CREATION.indexOf(before.EventCode!)]!;
       assert.equal(failure.EventTime!.getTime() - before.EventTime!.getTime(), stage * 1000);
-      assert.equal(error.EventTime!.getTime(), failure.EventTime!.getTime());
+      assert.equal(error.EventTime!.getTime(), failure.EventTime!.getTime() + 1);
       assert.equal(error.Message, `Fleet ${fleetId} changed state to ERROR`);
       const log = await (await fetch(failure.PreSignedLogUrl!)).text();
       assert.ok(log.includes(fleetId), `the log names the fleet:\n${log}`);
       if (scenario === "launch-path-not-found") assert.match(log, new RegExp(`Launch path ${LAUNCH_PATH} .*NOT FOUND`));
+      if (NO_INSTANCE.has(scenario)) {
+        for (const text of [...events.map((e) => e.Message!), log]) assert.doesNotMatch(text, /\bi-[0-9a-f]{17}\b/, "names no instance");
+        const capacity = await f.client.send(new DescribeFleetCapacityCommand({ FleetIds: [fleetId] }));
+        assert.deepEqual(
+          { ...capacity.FleetCapacity![0]!.InstanceCounts },
+          { DESIRED: 1, MINIMUM: 0, MAXIMUM: 1, PENDING: 0, ACTIVE: 0, IDLE: 0, TERMINATING: 0 },
+        );
+      }
       // An ERROR fleet stays as it is.
       await advance(f.server.endpoint, 3600);
       assert.equal((await allEvents(f.client, fleetId)).length, expected.length);
