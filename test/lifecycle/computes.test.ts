@@ -159,7 +159,12 @@ describe("instances and computes", () => {
       return (await allEvents(f.client, FleetId!))[0]!;
     };
     const before = await crashed();
-    assert.equal(before.ResourceId, FleetId, "with no compute registered, the event names the fleet");
+    // With no compute registered, the event names a compute (as Anywhere events do), never the fleet.
+    assert.match(before.ResourceId!, /^compute-[0-9a-f]{17}$/);
+    assert.equal(
+      before.Message,
+      `Server process on compute ${before.ResourceId} of fleet ${FleetId} crashed: it exited without calling ProcessEnding().`,
+    );
 
     const registeredAt = await clockNow(f.server.endpoint);
     const { Compute: one } = await f.client.send(
