@@ -125,7 +125,8 @@ describe("scaling policies", () => {
         scaled(id, [3, 1, 4], [1, 1, 4], " Scaling policy at-least-3: ActiveInstances 1 LessThanThreshold 3 for 2 minute(s)."),
         evaluation(rulePut, 2),
       ],
-      ["GENERIC_EVENT", `Fleet ${id}: fleet actions AUTO_SCALING stopped in us-west-2.`, rulePut + 120_000],
+      // At the same moment as the scaling event before it: 1 ms later, so times alone give the order.
+      ["GENERIC_EVENT", `Fleet ${id}: fleet actions AUTO_SCALING stopped in us-west-2.`, rulePut + 120_000 + 1],
       ["FLEET_SCALING_EVENT", scaled(id, [1, 1, 4], [3, 1, 4]), stoppedAt],
       ["GENERIC_EVENT", `Fleet ${id}: fleet actions AUTO_SCALING started in us-west-2.`, startedAt],
       [
