@@ -13,7 +13,7 @@
  * Then it times ingest through the server's admin API (--ingest events per figure, default
  * 100,000, in batches of 1,000 and 5,000 from 1 and 4 clients), and the retention job deleting the
  * older half of the fleet while a reader pages through the newer half.
- * Last, the live event feed's figures (bench/feed.ts).
+ * Last, the live event feed's figures (bench/feed.ts) and the webhook deliveries' (bench/alerts.ts).
  */
 import { createHash } from "node:crypto";
 import os from "node:os";
@@ -29,6 +29,7 @@ import { formatCount, formatMs, measure, table, type Figures } from "./measure.j
 import { measureRetention, type RetentionFigures } from "./retention.js";
 import { postgresTarget, sqliteTarget, type BenchTarget } from "./targets.js";
 import { benchmarkFeed } from "./feed.js";
+import { benchmarkAlerts } from "./alerts.js";
 
 const LIMIT = 100;
 const SCOPE: Scope = { accountId: "000000000000", region: "us-east-1" };
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
   }
   printComparison(options, results);
   await benchmarkFeed(options.db);
+  await benchmarkAlerts(options.db);
 }
 
 /** Everything on one engine; the server is stopped and the target's data removed whatever happens. */

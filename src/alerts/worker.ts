@@ -42,10 +42,24 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 };
 
 const FIRST_BACKOFF_MS = 1000;
+/** Deliveries of one lane claimed at once, sent one after the other (a backlog drains without a claim per delivery). */
+const LANE_BATCH = 50;
 /** A receiver's response body is read up to this much (and dropped) so the connection can be reused. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export const backoffMs = (failures: number, capMs: number) => Math.min(capMs, FIRST_BACKOFF_MS * 2 ** Math.min(failures - 1, 30));
+
+/** Claimed deliveries (in lane order) grouped by lane: subscription and fleet. */
+function lanes(claimed: Delivery[]): Delivery[][] {
+  const byLane = new Map<string, Delivery[]>();
+  for (const d of claimed) {
+    const key = `${d.subscription.subscriptionId}/${d.event.fleetId}`;
+    const lane = byLane.get(key);
+    if (lane) lane.push(d);
+    else byLane.set(key, [d]);
+  }
+  return [...byLane.values()];
+}
 
 /** Whether the receiver took it, and if not why, in words for LastError. */
 type Outcome = { ok: true } | { ok: false; error: string };
@@ -105,23 +119,46 @@ export class DeliveryWorker {
   private async drain(): Promise<void> {
     for (;;) {
       this.again = false;
+      const claimedAt = Date.now();
+      const leaseMs = this.options.timeoutMs * 2 + 5000;
       let claimed: Delivery[];
       try {
-        claimed = await this.store.claimDeliveries(Date.now(), {
+        claimed = await this.store.claimDeliveries(claimedAt, {
           owner: this.owner,
-          leaseMs: this.options.timeoutMs * 2 + 5000,
+          leaseMs,
           limit: this.options.concurrency,
+          perLane: LANE_BATCH,
         });
       } catch (err) {
         this.log.error({ err }, "webhook deliveries: cannot read the outbox; retrying at the next poll");
         return;
       }
-      await Promise.all(claimed.map((d) => this.attempt(d)));
+      await Promise.all(lanes(claimed).map((lane) => this.sendLane(lane, claimedAt + leaseMs)));
       if (this.stopped || (claimed.length === 0 && !this.again)) return;
     }
   }
 
-  private async attempt(delivery: Delivery): Promise<void> {
+  /**
+   * Sends a lane's claimed deliveries one after the other; stops at a failure (the rest waits with
+   * it), when stopping, or when the claim might run out before another attempt could finish.
+   */
+  private async sendLane(lane: Delivery[], claimedUntil: number): Promise<void> {
+    for (const [i, delivery] of lane.entries()) {
+      if (this.stopped || Date.now() + this.options.timeoutMs >= claimedUntil) {
+        await this.store
+          .releaseDeliveries(
+            lane.slice(i).map((d) => d.deliveryId),
+            this.owner,
+          )
+          .catch((err) => this.log.error({ err }, "webhook deliveries: cannot release claims; they lapse with their lease"));
+        return;
+      }
+      if (!(await this.attempt(delivery))) return;
+    }
+  }
+
+  /** One attempt; true when the delivery went through. */
+  private async attempt(delivery: Delivery): Promise<boolean> {
     const end = this.metrics.deliverySeconds.startTimer();
     const outcome = await this.post(delivery);
     end();
@@ -135,7 +172,7 @@ export class DeliveryWorker {
         await this.store.completeDelivery(delivery.deliveryId, this.owner);
         this.metrics.deliveries.inc({ result: "delivered" });
         this.log.debug(context, "webhook delivered");
-        return;
+        return true;
       }
       const failures = delivery.attempts + 1;
       const park = failures >= this.options.maxAttempts;
@@ -148,6 +185,7 @@ export class DeliveryWorker {
       // The claim's lease runs out and the delivery is attempted again: nothing is lost.
       this.log.error({ ...context, err }, "webhook deliveries: cannot record an attempt");
     }
+    return false;
   }
 
   private post(delivery: Delivery): Promise<Outcome> {

@@ -601,23 +601,56 @@ export class PostgresStore implements Store {
     return (rowCount ?? 0) > 0;
   }
 
-  async claimDeliveries(nowMs: number, claim: DueClaim): Promise<Delivery[]> {
-    // SKIP LOCKED: a lane head another node is claiming right now is passed over; the lane-head check
-    // (no earlier unparked delivery in the lane) keeps each lane with one node, in order.
-    const { rows } = await this.pool.query<DeliveryRow>({
-      name: "claim-deliveries",
-      text: `WITH claimed AS (
-               UPDATE deliveries SET claim_owner = $1, claim_until_ms = $2
+  async claimDeliveries(nowMs: number, claim: DueClaim & { perLane: number }): Promise<Delivery[]> {
+    return this.transaction(async (client) => {
+      // SKIP LOCKED: a lane head another node is claiming right now is passed over; the lane-head
+      // check (no earlier unparked delivery in the lane) keeps each lane with one node, in order.
+      const { rows: heads } = await client.query<{ pk: string; subscription_pk: string; fleet_pk: string; seq: string }>({
+        name: "claim-heads",
+        text: `UPDATE deliveries SET claim_owner = $1, claim_until_ms = $2
                WHERE pk IN (SELECT d.pk FROM deliveries d
                             WHERE NOT d.parked AND d.next_attempt_ms <= $3 AND (d.claim_owner IS NULL OR d.claim_until_ms < $3)
                               AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_pk = d.subscription_pk
                                                 AND p.fleet_pk = d.fleet_pk AND NOT p.parked AND p.seq < d.seq)
                             ORDER BY d.next_attempt_ms, d.pk LIMIT $4 FOR UPDATE SKIP LOCKED)
-               RETURNING *)
-             SELECT ${DELIVERY_COLUMNS} FROM claimed d ${DELIVERY_JOINS} ORDER BY d.pk`,
-      values: [claim.owner, nowMs + claim.leaseMs, nowMs, claim.limit],
+               RETURNING pk, subscription_pk, fleet_pk, seq`,
+        values: [claim.owner, nowMs + claim.leaseMs, nowMs, claim.limit],
+      });
+      if (heads.length === 0) return [];
+      const { rows: followers } = await client.query<{ pk: string }>({
+        name: "claim-followers",
+        text: `UPDATE deliveries SET claim_owner = $1, claim_until_ms = $2
+               WHERE pk IN (SELECT f.pk FROM unnest($4::bigint[], $5::bigint[], $6::bigint[]) AS h (s, fl, seq)
+                            CROSS JOIN LATERAL (SELECT pk FROM deliveries WHERE subscription_pk = h.s AND fleet_pk = h.fl AND NOT parked
+                                                  AND seq > h.seq AND (claim_owner IS NULL OR claim_until_ms < $3)
+                                                ORDER BY seq LIMIT $7) f)
+               RETURNING pk`,
+        values: [
+          claim.owner,
+          nowMs + claim.leaseMs,
+          nowMs,
+          heads.map((h) => h.subscription_pk),
+          heads.map((h) => h.fleet_pk),
+          heads.map((h) => h.seq),
+          claim.perLane - 1,
+        ],
+      });
+      const { rows } = await client.query<DeliveryRow>({
+        name: "deliveries-by-id",
+        text: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS} WHERE d.pk = ANY($1::bigint[])
+               ORDER BY d.subscription_pk, d.fleet_pk, d.seq`,
+        values: [[...heads, ...followers].map((r) => r.pk)],
+      });
+      return rows.map(toPgDelivery);
     });
-    return rows.map(toPgDelivery);
+  }
+
+  async releaseDeliveries(deliveryIds: number[], owner: string): Promise<void> {
+    await this.pool.query({
+      name: "release-deliveries",
+      text: "UPDATE deliveries SET claim_owner = NULL, claim_until_ms = NULL WHERE pk = ANY($1::bigint[]) AND claim_owner = $2",
+      values: [deliveryIds, owner],
+    });
   }
 
   async completeDelivery(deliveryId: number, owner: string): Promise<void> {
@@ -629,11 +662,22 @@ export class PostgresStore implements Store {
   }
 
   async failDelivery(deliveryId: number, owner: string, failure: DeliveryFailure): Promise<void> {
-    await this.pool.query({
-      name: "fail-delivery",
-      text: `UPDATE deliveries SET attempts = attempts + 1, parked = $3, next_attempt_ms = $4, last_error = $5, claim_owner = NULL, claim_until_ms = NULL
-             WHERE pk = $1 AND claim_owner = $2`,
-      values: [deliveryId, owner, failure.park, failure.nextAttemptMs, failure.error],
+    await this.transaction(async (client) => {
+      const { rowCount } = await client.query({
+        name: "fail-delivery",
+        text: `UPDATE deliveries SET attempts = attempts + 1, parked = $3, next_attempt_ms = $4, last_error = $5, claim_owner = NULL, claim_until_ms = NULL
+               WHERE pk = $1 AND claim_owner = $2`,
+        values: [deliveryId, owner, failure.park, failure.nextAttemptMs, failure.error],
+      });
+      if (!rowCount) return;
+      await client.query({
+        name: "wait-lane",
+        text: `UPDATE deliveries SET next_attempt_ms = CASE WHEN $3 THEN next_attempt_ms ELSE GREATEST(next_attempt_ms, $4) END,
+                 claim_owner = CASE WHEN claim_owner = $2 THEN NULL ELSE claim_owner END,
+                 claim_until_ms = CASE WHEN claim_owner = $2 THEN NULL ELSE claim_until_ms END
+               WHERE (subscription_pk, fleet_pk) = (SELECT subscription_pk, fleet_pk FROM deliveries WHERE pk = $1) AND NOT parked AND pk <> $1`,
+        values: [deliveryId, owner, failure.park, failure.nextAttemptMs],
+      });
     });
   }
 

@@ -206,17 +206,39 @@ export class SqliteStore implements Store {
          FROM subscriptions s WHERE @id IS NULL OR s.subscription_id = @id ORDER BY s.pk`,
       ),
       deleteSubscription: db.prepare("DELETE FROM subscriptions WHERE subscription_id = ?"),
-      claimDeliveries: db.prepare<[{ owner: string; until: number; now: number; limit: number }], { pk: number }>(
+      claimDeliveries: db.prepare<
+        [{ owner: string; until: number; now: number; limit: number }],
+        { pk: number; subscription_pk: number; fleet_pk: number; seq: number }
+      >(
         `UPDATE deliveries SET claim_owner = @owner, claim_until_ms = @until
          WHERE pk IN (SELECT d.pk FROM deliveries d
                       WHERE d.parked = 0 AND d.next_attempt_ms <= @now AND (d.claim_owner IS NULL OR d.claim_until_ms < @now)
                         AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_pk = d.subscription_pk AND p.fleet_pk = d.fleet_pk
                                           AND p.parked = 0 AND p.seq < d.seq)
                       ORDER BY d.next_attempt_ms, d.pk LIMIT @limit)
+         RETURNING pk, subscription_pk, fleet_pk, seq`,
+      ),
+      claimFollowers: db.prepare<
+        [{ owner: string; until: number; now: number; s: number; f: number; seq: number; n: number }],
+        { pk: number }
+      >(
+        `UPDATE deliveries SET claim_owner = @owner, claim_until_ms = @until
+         WHERE pk IN (SELECT pk FROM deliveries WHERE subscription_pk = @s AND fleet_pk = @f AND parked = 0 AND seq > @seq
+                        AND (claim_owner IS NULL OR claim_until_ms < @now) ORDER BY seq LIMIT @n)
          RETURNING pk`,
       ),
+      waitLane: db.prepare(
+        `UPDATE deliveries SET next_attempt_ms = CASE WHEN @park = 1 THEN next_attempt_ms ELSE max(next_attempt_ms, @next) END,
+           claim_owner = CASE WHEN claim_owner = @owner THEN NULL ELSE claim_owner END,
+           claim_until_ms = CASE WHEN claim_owner = @owner THEN NULL ELSE claim_until_ms END
+         WHERE (subscription_pk, fleet_pk) = (SELECT subscription_pk, fleet_pk FROM deliveries WHERE pk = @id) AND parked = 0 AND pk <> @id`,
+      ),
+      release: db.prepare(
+        "UPDATE deliveries SET claim_owner = NULL, claim_until_ms = NULL WHERE pk IN (SELECT value FROM json_each(?)) AND claim_owner = ?",
+      ),
       deliveriesById: db.prepare<[string], DeliveryColumns & { filter: string }>(
-        `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS} WHERE d.pk IN (SELECT value FROM json_each(?)) ORDER BY d.pk`,
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS} WHERE d.pk IN (SELECT value FROM json_each(?))
+         ORDER BY d.subscription_pk, d.fleet_pk, d.seq`,
       ),
       listDeliveries: db.prepare<[string, number, number, number], DeliveryColumns & { filter: string }>(
         `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS}
@@ -517,19 +539,23 @@ export class SqliteStore implements Store {
     return this.stmts.deleteSubscription.run(subscriptionId).changes > 0;
   }
 
-  async claimDeliveries(nowMs: number, claim: DueClaim): Promise<Delivery[]> {
+  async claimDeliveries(nowMs: number, claim: DueClaim & { perLane: number }): Promise<Delivery[]> {
     return this.db
       .transaction(() => {
-        const claimed = this.stmts.claimDeliveries.all({
-          owner: claim.owner,
-          until: nowMs + claim.leaseMs,
-          now: nowMs,
-          limit: claim.limit,
-        });
-        if (claimed.length === 0) return [];
-        return this.stmts.deliveriesById.all(JSON.stringify(claimed.map((r) => r.pk))).map(toSqliteDelivery);
+        const params = { owner: claim.owner, until: nowMs + claim.leaseMs, now: nowMs };
+        const heads = this.stmts.claimDeliveries.all({ ...params, limit: claim.limit });
+        if (heads.length === 0) return [];
+        const followers = heads.flatMap((h) =>
+          this.stmts.claimFollowers.all({ ...params, s: h.subscription_pk, f: h.fleet_pk, seq: h.seq, n: claim.perLane - 1 }),
+        );
+        const ids = [...heads, ...followers].map((r) => r.pk);
+        return this.stmts.deliveriesById.all(JSON.stringify(ids)).map(toSqliteDelivery);
       })
       .immediate();
+  }
+
+  async releaseDeliveries(deliveryIds: number[], owner: string): Promise<void> {
+    this.stmts.release.run(JSON.stringify(deliveryIds), owner);
   }
 
   async completeDelivery(deliveryId: number, owner: string): Promise<void> {
@@ -537,7 +563,10 @@ export class SqliteStore implements Store {
   }
 
   async failDelivery(deliveryId: number, owner: string, failure: DeliveryFailure): Promise<void> {
-    this.stmts.failDelivery.run({ id: deliveryId, owner, park: failure.park ? 1 : 0, next: failure.nextAttemptMs, error: failure.error });
+    const params = { id: deliveryId, owner, park: failure.park ? 1 : 0, next: failure.nextAttemptMs };
+    this.db.transaction(() => {
+      if (this.stmts.failDelivery.run({ ...params, error: failure.error }).changes > 0) this.stmts.waitLane.run(params);
+    })();
   }
 
   async listDeliveries(subscriptionId: string, query: { parked: boolean; afterId?: number; limit: number }): Promise<Delivery[]> {

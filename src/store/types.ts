@@ -251,11 +251,20 @@ export interface DeliveryStore {
   getSubscription(subscriptionId: string): Promise<SubscriptionSummary | undefined>;
   /** Ends the subscription and drops its undelivered deliveries; false when there was none. */
   deleteSubscription(subscriptionId: string): Promise<boolean>;
-  /** Claims lane heads due by `nowMs` that no live claim holds, oldest due first (see DueClaim). */
-  claimDeliveries(nowMs: number, claim: DueClaim): Promise<Delivery[]>;
+  /**
+   * Claims up to `limit` lane heads due by `nowMs` that no live claim holds, oldest due first (see
+   * DueClaim), each with up to `perLane - 1` deliveries behind it; returned lane by lane, in lane order.
+   */
+  claimDeliveries(nowMs: number, claim: DueClaim & { perLane: number }): Promise<Delivery[]>;
+  /** Gives up claims not acted on (the lane stopped at a failure, or the worker is stopping). */
+  releaseDeliveries(deliveryIds: number[], owner: string): Promise<void>;
   /** The delivery succeeded: removes it, if `owner` still holds it. */
   completeDelivery(deliveryId: number, owner: string): Promise<void>;
-  /** The attempt failed: counts it, schedules the next or parks, and ends the claim. */
+  /**
+   * The attempt failed: counts it, schedules the next or parks, and ends the claim. Unless parked,
+   * the rest of its lane waits until the same time (so the due scan passes over it); the owner's
+   * claims on the rest of the lane end too.
+   */
   failDelivery(deliveryId: number, owner: string, failure: DeliveryFailure): Promise<void>;
   /** A subscription's deliveries in store order, parked ones or pending ones. */
   listDeliveries(subscriptionId: string, query: { parked: boolean; afterId?: number; limit: number }): Promise<Delivery[]>;

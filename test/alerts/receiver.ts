@@ -5,12 +5,15 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHmac } from "node:crypto";
+import { performance } from "node:perf_hooks";
 
 export interface Received {
   headers: IncomingHttpHeaders;
   body: string;
   envelope: Envelope;
   status: number;
+  /** performance.now() when the request's body was in. */
+  receivedAt: number;
 }
 
 export interface Envelope {
@@ -68,7 +71,7 @@ export async function startReceiver(): Promise<Receiver> {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const status = receiver.respond(receiver.requests.length);
-      receiver.requests.push({ headers: req.headers, body, envelope: JSON.parse(body) as Envelope, status });
+      receiver.requests.push({ headers: req.headers, body, envelope: JSON.parse(body) as Envelope, status, receivedAt: performance.now() });
       res.writeHead(status, { "Content-Type": "text/plain" }).end(status < 300 ? "ok" : "not now");
       for (const check of [...waiters]) check();
     });

@@ -91,7 +91,7 @@ export function deliveryContract(storeOf: () => Store, reopen?: (store: Store) =
     const e1 = [1, 2, 3].map((t) => newEvent(f1.fleetId, t));
     const e2 = [newEvent(f2.fleetId, 1)];
     await store.appendEvents(s, [...e1, ...e2]);
-    const claim = (owner: string, now = NOW, leaseMs = 30_000) => store.claimDeliveries(now, { owner, leaseMs, limit: 10 });
+    const claim = (owner: string, now = NOW, leaseMs = 30_000) => store.claimDeliveries(now, { owner, leaseMs, limit: 10, perLane: 1 });
 
     const first = await claim("a");
     assert.deepEqual(ids(first), [e1[0]!.eventId, e2[0]!.eventId], "one head per lane");
@@ -139,6 +139,32 @@ export function deliveryContract(storeOf: () => Store, reopen?: (store: Store) =
       assert.deepEqual(ids(pending), [e1[1]!.eventId, e1[2]!.eventId], "the outbox survives a reopen");
     }
     await current.deleteSubscription(sub.subscriptionId);
+  });
+
+  it("claims a lane's deliveries in batches; a failure makes the whole lane wait and releases the batch", async () => {
+    const store = storeOf();
+    const s: Scope = { accountId: "818181818181", region: "us-east-2" };
+    const fleet = fleetRecord(s);
+    await store.createFleet(fleet);
+    const sub = subscription(s);
+    await store.createSubscription(sub);
+    const events = [1, 2, 3, 4].map((t) => newEvent(fleet.fleetId, t));
+    await store.appendEvents(s, events);
+    const claim = (owner: string, now: number) => store.claimDeliveries(now, { owner, leaseMs: 30_000, limit: 10, perLane: 3 });
+    const e = events.map((x) => x.eventId);
+
+    const batch = await claim("a", NOW);
+    assert.deepEqual(ids(batch), e.slice(0, 3), "the head and the two behind it, in order");
+    assert.deepEqual(await claim("b", NOW), []);
+    await store.failDelivery(batch[0]!.deliveryId, "a", { error: "HTTP 502", nextAttemptMs: NOW + 1000, park: false });
+    assert.deepEqual(await claim("b", NOW + 999), [], "the lane waits with its head");
+    const again = await claim("b", NOW + 1000);
+    assert.deepEqual(ids(again), e.slice(0, 3), "a's claims on the rest of the lane ended with the failure");
+    assert.equal(again[0]!.attempts, 1);
+    await store.completeDelivery(again[0]!.deliveryId, "b");
+    await store.releaseDeliveries([again[1]!.deliveryId, again[2]!.deliveryId], "b");
+    assert.deepEqual(ids(await claim("c", NOW + 1000)), e.slice(1, 4));
+    await store.deleteSubscription(sub.subscriptionId);
   });
 
   it("drops the deliveries of events that retention deletes", async () => {
