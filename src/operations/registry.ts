@@ -29,7 +29,14 @@ import {
   updateContainerFleet,
 } from "./containers.js";
 import { listTagsForResource, tagResource, untagResource } from "./tags.js";
-import { createVpcPeeringConnection, deleteVpcPeeringConnection, describeVpcPeeringConnections } from "./vpc.js";
+import {
+  createVpcPeeringAuthorization,
+  createVpcPeeringConnection,
+  deleteVpcPeeringAuthorization,
+  deleteVpcPeeringConnection,
+  describeVpcPeeringAuthorizations,
+  describeVpcPeeringConnections,
+} from "./vpc.js";
 import {
   createFleet,
   deleteFleet,
@@ -123,5 +130,8 @@ export const operations: ReadonlyMap<string, Handler> = new Map(
     UpdateScript: updateScript,
     DeleteScript: deleteScript,
     ListScripts: listScripts,
+    CreateVpcPeeringAuthorization: createVpcPeeringAuthorization,
+    DescribeVpcPeeringAuthorizations: describeVpcPeeringAuthorizations,
+    DeleteVpcPeeringAuthorization: deleteVpcPeeringAuthorization,
   }),
 );

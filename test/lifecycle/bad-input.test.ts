@@ -57,7 +57,7 @@ describe("bad input for the lifecycle operations", () => {
   const call = (op: string, body: unknown) => rawCall(f.server.endpoint, op, typeof body === "string" ? body : JSON.stringify(body));
 
   it("covers every operation of the model but DescribeFleetEvents", () => {
-    assert.equal(OPERATIONS.length, 65);
+    assert.equal(OPERATIONS.length, 68);
   });
 
   for (const op of OPERATIONS) {
@@ -444,6 +444,19 @@ describe("bad input for the lifecycle operations", () => {
       ["UpdateScript", { ScriptId: "script-missing", Name: "x" }, "NotFoundException", /Script script-missing not found/],
       ["DeleteScript", { ScriptId: arn("script", "script-missing") }, "NotFoundException", /not found/],
       ["ListScripts", { NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
+      [
+        "CreateVpcPeeringAuthorization",
+        { GameLiftAwsAccountId: "", PeerVpcId: "vpc-1" },
+        "InvalidRequestException",
+        /at 'gameLiftAwsAccountId' failed to satisfy constraint: Member must have length greater than or equal to 1/,
+      ],
+      ["DescribeVpcPeeringAuthorizations", "[1]", "SerializationException", /Expected an object at 'body'/],
+      [
+        "DeleteVpcPeeringAuthorization",
+        { GameLiftAwsAccountId: "111122223333", PeerVpcId: "vpc-none" },
+        "NotFoundException",
+        /No VPC peering authorization for account 111122223333 to peer with vpc-none/,
+      ],
     ];
     for (const [op, body, type, message] of cases) {
       const res = await call(op, body);

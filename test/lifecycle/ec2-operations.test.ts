@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   CreateBuildCommand,
+  CreateVpcPeeringAuthorizationCommand,
   CreateVpcPeeringConnectionCommand,
   DeleteBuildCommand,
   DeleteFleetCommand,
@@ -28,6 +29,7 @@ import {
   UpdateRuntimeConfigurationCommand,
   paginateListBuilds,
 } from "@aws-sdk/client-gamelift";
+import { gamelift } from "../helpers/server.js";
 import { advance, allEvents, chronological, CREATION, ec2Fleet, fleetStatus, manualFixture } from "./helpers.js";
 import { STAGES } from "../../src/fleets/scenarios.js";
 
@@ -242,6 +244,10 @@ describe("EC2 fleet operations", () => {
 
   it("VPC peering: the connection settles after the peering stage, and is deleted with its event", async () => {
     const fleetId = await activeFleet();
+    // The VPC's owner authorizes the fleet's account first, as on AWS.
+    const owner = gamelift(f.server.endpoint, "us-west-2", "111122223333");
+    await owner.send(new CreateVpcPeeringAuthorizationCommand({ GameLiftAwsAccountId: "000000000000", PeerVpcId: "vpc-0peer" }));
+    owner.destroy();
     await f.client.send(
       new CreateVpcPeeringConnectionCommand({ FleetId: fleetId, PeerVpcId: "vpc-0peer", PeerVpcAwsAccountId: "111122223333" }),
     );
