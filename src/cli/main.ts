@@ -25,6 +25,7 @@ const commands = new Map<string, () => Promise<Command>>([
   ["serve", async () => serve],
   ["seed", async () => (await import("./seed.js")).seed],
   ["events", async () => (await import("./events.js")).events],
+  ["fleets", async () => (await import("./fleets.js")).fleets],
   ["export", async () => (await import("./export.js")).exportEvents],
   ["import", async () => (await import("./import.js")).importEvents],
   ["mirror", async () => (await import("./mirror.js")).mirror],
