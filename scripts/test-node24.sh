@@ -49,6 +49,8 @@ run_tests() {
   find . -mindepth 1 -maxdepth 1 ! -name .git ! -name liftlog-data -exec cp -a {} "$work/repo/" \;
   rm -rf "$work/repo/node_modules/better-sqlite3"
   cp -a "$addon" "$work/repo/node_modules/better-sqlite3"
+  # Tests that use the shared/ folder beside the repository find it beside the copy too.
+  if [ -d ../shared ]; then ln -sfn "$(cd ../shared && pwd)" "$work/shared"; else rm -f "$work/shared"; fi
   cd "$work/repo"
   echo "node24: running the suite on $("$node24" --version)"
   "$node24" scripts/run-tests.mjs
