@@ -15,6 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { setImmediate as yieldToIo } from "node:timers/promises";
 import { invalidRequest, notFound } from "../protocol/errors.js";
+import { StaleFleet } from "../store/conflicts.js";
 import type { FleetRecord, Scope, Store, StoredEvent } from "../store/types.js";
 import type { Clock } from "./clock.js";
 import { ManualClock } from "./clock.js";
@@ -158,20 +159,23 @@ export class FleetLifecycle {
     fleetId: string,
     change: (t: Transition) => R,
   ): Promise<{ fleet: FleetRecord; events: StoredEvent[]; result: R }> {
-    return this.locks.run(lockKey({ ...scope, fleetId }), async () => {
-      const current = await this.store.getFleet(scope, fleetId);
-      if (!current) throw notFound(`Fleet ${fleetId} not found in account ${scope.accountId}, region ${scope.region}.`);
-      const now = this.clock.now();
-      const t = new Transition(current, this.options, now);
-      if (current.state) runDue(t, now);
-      t.at = now;
-      const result = change(t);
-      if (current.state) runDue(t, now);
-      const { fleet, events } = t.result();
-      const stored = await this.store.appendEvents(scope, events, [fleet], { coalesceWithinMs: this.options.coalesceWindowMs });
-      this.wake(fleet.nextDueMs);
-      return { fleet, events: stored, result };
-    });
+    // The lock serializes this node's changes; the fleet's version serializes them with other nodes'.
+    return this.locks.run(lockKey({ ...scope, fleetId }), () =>
+      retryStale(async () => {
+        const current = await this.store.getFleet(scope, fleetId);
+        if (!current) throw notFound(`Fleet ${fleetId} not found in account ${scope.accountId}, region ${scope.region}.`);
+        const now = this.clock.now();
+        const t = new Transition(current, this.options, now);
+        if (current.state) runDue(t, now);
+        t.at = now;
+        const result = change(t);
+        if (current.state) runDue(t, now);
+        const { fleet, events } = t.result();
+        const stored = await this.store.appendEvents(scope, events, [fleet], { coalesceWithinMs: this.options.coalesceWindowMs });
+        this.wake(fleet.nextDueMs);
+        return { fleet, events: stored, result };
+      }),
+    );
   }
 
   private async runRound(): Promise<void> {
@@ -191,13 +195,15 @@ export class FleetLifecycle {
   }
 
   private async runDueSteps(claimed: FleetRecord, until: number): Promise<void> {
-    const current = (await this.store.getFleet(claimed, claimed.fleetId)) ?? claimed;
-    const t = new Transition(current, this.options, until);
-    if (current.state) runDue(t, until, BATCH_STEPS);
-    const { fleet, events } = t.result();
-    await this.store.appendEvents(current, events, [fleet], {
-      coalesceWithinMs: this.options.coalesceWindowMs,
-      releaseClaimOf: this.owner,
+    await retryStale(async () => {
+      const current = (await this.store.getFleet(claimed, claimed.fleetId)) ?? claimed;
+      const t = new Transition(current, this.options, until);
+      if (current.state) runDue(t, until, BATCH_STEPS);
+      const { fleet, events } = t.result();
+      await this.store.appendEvents(current, events, [fleet], {
+        coalesceWithinMs: this.options.coalesceWindowMs,
+        releaseClaimOf: this.owner,
+      });
     });
   }
 
@@ -211,5 +217,19 @@ export class FleetLifecycle {
     const delay = Math.min(this.clock.wallDelayUntil(target) ?? POLL_MS, POLL_MS);
     this.timer = setTimeout(() => void this.catchUp(), delay);
     this.timer.unref();
+  }
+}
+
+/** How often a change is redone from a fresh read when other nodes keep changing the fleet first. */
+const STALE_RETRIES = 50;
+
+/** Runs `attempt` (read, change, write) again while its write finds the fleet changed since its read. */
+export async function retryStale<R>(attempt: () => Promise<R>): Promise<R> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof StaleFleet) || n >= STALE_RETRIES) throw err;
+    }
   }
 }

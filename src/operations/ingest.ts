@@ -4,6 +4,7 @@
  * stored, and stored in one transaction: all or nothing.
  * An external fleet's Status follows the newest FLEET_STATE_* event ingested for it.
  */
+import { retryStale } from "../fleets/lifecycle.js";
 import { fleetArn, newFleetId, parseFleetRef } from "../fleets/ids.js";
 import { validationProblems, satisfies } from "../model/validate.js";
 import { conflict, invalidRequest, notFound } from "../protocol/errors.js";
@@ -225,10 +226,17 @@ export async function ingestEvents(
     throw invalidRequest("A batch may only hold events of one account and region; send one batch per account and region.");
   }
   const [{ scope, events }] = [...byScope.values()] as [{ scope: Scope; events: NewEvent[] }];
-  const updated = [...fleets.values()].map((f) => followStatus(f, events)).filter((f): f is FleetRecord => !!f);
   let stored;
   try {
-    stored = await services.store.appendEvents(scope, events, updated);
+    // Statuses follow from the fleets as they are when written: when another node wrote one first,
+    // the batch is redone from fresh reads.
+    let read = [...fleets.values()];
+    let attempts = 0;
+    stored = await retryStale(async () => {
+      if (attempts++ > 0) read = await Promise.all(read.map(async (f) => (await services.store.getFleet(f, f.fleetId)) ?? f));
+      const updated = read.map((f) => followStatus(f, events)).filter((f): f is FleetRecord => !!f);
+      return services.store.appendEvents(scope, events, updated);
+    });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     throw conflict("An EventId of this batch is already stored on this server (events keep their IDs). Nothing in this batch was stored.");

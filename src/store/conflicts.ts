@@ -5,3 +5,10 @@ export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
 }
+
+/** A fleet write from a stale read: another writer changed the fleet since. Re-read and redo the change. */
+export class StaleFleet extends Error {
+  constructor(readonly fleetId: string) {
+    super(`fleet ${fleetId} changed since it was read`);
+  }
+}

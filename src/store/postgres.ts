@@ -43,6 +43,7 @@ import type {
   SubscriptionRecord,
   SubscriptionSummary,
 } from "./types.js";
+import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
 
 type SubscriptionRow = SubscriptionColumns & { filter: SubscriptionFilter; pending: string; parked: string };
@@ -74,6 +75,7 @@ interface FleetRow {
   attributes: Record<string, unknown>;
   state: Record<string, unknown> | null;
   next_due_ms: string | null;
+  version: string;
 }
 
 interface EventRow {
@@ -102,6 +104,7 @@ function toFleet(row: FleetRow): FleetRecord {
     attributes: row.attributes,
     ...(row.state !== null ? { state: row.state } : {}),
     ...(row.next_due_ms !== null ? { nextDueMs: Number(row.next_due_ms) } : {}),
+    version: Number(row.version),
   };
 }
 
@@ -138,8 +141,14 @@ const fleetValues = (f: FleetRecord) => [
 const INSERT_FLEET = `INSERT INTO fleets (account_id, region, fleet_id, fleet_arn, name, kind, status, creation_time_ms, termination_time_ms, deleted, attributes, state, next_due_ms)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 const UPDATE_FLEET = `UPDATE fleets SET fleet_arn = $4, name = $5, kind = $6, status = $7, creation_time_ms = $8, termination_time_ms = $9, deleted = $10, attributes = $11,
-    state = $12, next_due_ms = $13
-  WHERE account_id = $1 AND region = $2 AND fleet_id = $3`;
+    state = $12, next_due_ms = $13, version = version + 1
+  WHERE account_id = $1 AND region = $2 AND fleet_id = $3 AND ($14::bigint IS NULL OR version = $14)`;
+
+/** Updates a fleet row; StaleFleet when the record carries a version the row no longer has. */
+async function writeFleet(db: pg.Pool | pg.PoolClient, fleet: FleetRecord): Promise<void> {
+  const { rowCount } = await db.query({ name: "update-fleet", text: UPDATE_FLEET, values: [...fleetValues(fleet), fleet.version ?? null] });
+  if (rowCount === 0 && fleet.version !== undefined) throw new StaleFleet(fleet.fleetId);
+}
 
 /** The oldest transaction that may still be running: everything below it has finished. */
 const HORIZON = "pg_snapshot_xmin(pg_current_snapshot())";
@@ -233,7 +242,7 @@ export class PostgresStore implements Store {
 
   async updateFleet(fleet: FleetRecord): Promise<void> {
     checkStorable({ fleets: [fleet] });
-    await this.pool.query({ name: "update-fleet", text: UPDATE_FLEET, values: fleetValues(fleet) });
+    await writeFleet(this.pool, fleet);
   }
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
@@ -244,7 +253,7 @@ export class PostgresStore implements Store {
           ? await this.insertEvents(client, scope, events)
           : await this.coalesceEvents(client, scope, events, options.coalesceWithinMs);
       for (const fleet of fleets) {
-        await client.query({ name: "update-fleet", text: UPDATE_FLEET, values: fleetValues(fleet) });
+        await writeFleet(client, fleet);
         if (options.releaseClaimOf !== undefined) {
           await client.query({
             name: "release-claim",

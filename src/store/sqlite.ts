@@ -44,6 +44,7 @@ import type {
   SubscriptionSummary,
 } from "./types.js";
 import { checkStorable } from "./text.js";
+import { StaleFleet } from "./conflicts.js";
 
 type SubscriptionRow = SubscriptionColumns & { filter: string; pending: number; parked: number };
 
@@ -62,6 +63,7 @@ interface FleetRow {
   attributes: string;
   state: string | null;
   next_due_ms: number | null;
+  version: number;
 }
 
 interface EventRow {
@@ -93,6 +95,7 @@ function toFleet(row: FleetRow): FleetRecord {
     attributes: JSON.parse(row.attributes),
     ...(row.state !== null ? { state: JSON.parse(row.state) } : {}),
     ...(row.next_due_ms !== null ? { nextDueMs: row.next_due_ms } : {}),
+    version: row.version,
   };
 }
 
@@ -135,8 +138,8 @@ export class SqliteStore implements Store {
       ),
       updateFleet: db.prepare(
         `UPDATE fleets SET name = @name, status = @status, termination_time_ms = @terminationTimeMs, deleted = @deleted, attributes = @attributes,
-           state = @state, next_due_ms = @nextDueMs
-         WHERE account_id = @accountId AND region = @region AND fleet_id = @fleetId`,
+           state = @state, next_due_ms = @nextDueMs, version = version + 1
+         WHERE account_id = @accountId AND region = @region AND fleet_id = @fleetId AND (@version IS NULL OR version = @version)`,
       ),
       releaseClaim: db.prepare(
         `UPDATE fleets SET claim_owner = NULL, claim_until_ms = NULL
@@ -307,7 +310,13 @@ export class SqliteStore implements Store {
 
   async updateFleet(fleet: FleetRecord): Promise<void> {
     checkStorable({ fleets: [fleet] });
-    this.stmts.updateFleet.run(fleetParams(fleet));
+    this.db.transaction(() => this.writeFleet(fleet)).immediate();
+  }
+
+  /** Updates a fleet row; StaleFleet when the record carries a version the row no longer has. */
+  private writeFleet(fleet: FleetRecord): void {
+    const { changes } = this.stmts.updateFleet.run(fleetParams(fleet));
+    if (changes === 0 && fleet.version !== undefined) throw new StaleFleet(fleet.fleetId);
   }
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
@@ -319,7 +328,7 @@ export class SqliteStore implements Store {
             ? this.insertEvents(scope, events)
             : this.coalesceEvents(scope, events, options.coalesceWithinMs);
         for (const fleet of fleets) {
-          this.stmts.updateFleet.run(fleetParams(fleet));
+          this.writeFleet(fleet);
           if (options.releaseClaimOf !== undefined) {
             this.stmts.releaseClaim.run(fleet.accountId, fleet.region, fleet.fleetId, options.releaseClaimOf);
           }
@@ -625,5 +634,6 @@ function fleetParams(fleet: FleetRecord) {
     attributes: JSON.stringify(fleet.attributes),
     state: fleet.state !== undefined ? JSON.stringify(fleet.state) : null,
     nextDueMs: fleet.nextDueMs ?? null,
+    version: fleet.version ?? null,
   };
 }

@@ -32,6 +32,13 @@ export interface FleetRecord extends Scope {
   state?: Record<string, unknown>;
   /** Service-clock time of the fleet's next scheduled transition; absent when nothing is pending. */
   nextDueMs?: number;
+  /**
+   * The row's version when it was read. Writing a record that carries one succeeds only while the
+   * row still has that version (else StaleFleet, and nothing of the write is kept), so two nodes
+   * changing one fleet at once cannot both apply a change made from the same state. Every write
+   * bumps it.
+   */
+  version?: number;
 }
 
 export interface NewEvent {

@@ -3,6 +3,7 @@
  * PostgreSQL where it runs), so a behaviour difference between engines is a failing test.
  * `open` gives a fresh, empty store; `reopen` (optional) opens the same data again.
  */
+import { StaleFleet } from "../../src/store/conflicts.js";
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -81,12 +82,34 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
     it("creates, reads and updates fleets within their account and region only", async () => {
       const fleet = fleetRecord(scope, { attributes: { ComputeType: "ANYWHERE", Tags: [{ Key: "a", Value: "b" }] } });
       await store.createFleet(fleet);
-      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), fleet);
+      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), { ...fleet, version: 0 });
       assert.equal(await store.getFleet(otherAccount, fleet.fleetId), undefined);
       assert.equal(await store.getFleet(otherRegion, fleet.fleetId), undefined);
       const updated = { ...fleet, status: "ACTIVE", deleted: true, terminationTimeMs: 1_700_000_100_000, attributes: { X: 1 } };
       await store.updateFleet(updated);
-      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), updated);
+      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), { ...updated, version: 1 });
+    });
+
+    it("writes a fleet read at an older version not at all: StaleFleet, and its events are not stored", async () => {
+      const fleet = fleetRecord(scope);
+      await store.createFleet(fleet);
+      const read = (await store.getFleet(scope, fleet.fleetId))!;
+      // Two writers read version 0; the first write wins and moves the row to version 1.
+      await store.appendEvents(scope, [newEvent(fleet.fleetId, 10, { eventCode: "FLEET_SCALING_EVENT" })], [{ ...read, status: "ACTIVE" }]);
+      await assert.rejects(
+        store.appendEvents(scope, [newEvent(fleet.fleetId, 11, { eventCode: "FLEET_DELETED" })], [{ ...read, status: "DELETING" }]),
+        (err: unknown) => err instanceof StaleFleet && err.fleetId === fleet.fleetId,
+      );
+      await assert.rejects(store.updateFleet({ ...read, name: "late" }), StaleFleet);
+      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), { ...read, status: "ACTIVE", version: 1 });
+      assert.deepEqual(
+        (await store.queryEvents(scope, { fleetId: fleet.fleetId, limit: 10 })).map((e) => e.eventCode),
+        ["FLEET_SCALING_EVENT"],
+      );
+      // A writer that read the current version goes through; a record without a version writes unconditionally.
+      await store.updateFleet({ ...read, status: "DELETING", version: 1 });
+      await store.updateFleet({ ...read, name: "renamed", version: undefined });
+      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), { ...read, name: "renamed", version: 3 });
     });
 
     it("rejects a second fleet with the same ID in the same scope", async () => {
@@ -180,7 +203,7 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       const text = "\u0001\u0007\t\r\n\u001f\u007f\u0080 é\u0301 \u2028\u2029 \ufeff\uffff 𝄞 😀 \u{10ffff} ✓";
       const fleet = fleetRecord(scope, { name: text, attributes: { Description: text, Tags: [{ Key: text, Value: text }] } });
       await store.createFleet(fleet);
-      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), fleet);
+      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), { ...fleet, version: 0 });
       const e = newEvent(fleet.fleetId, 5, { message: text, resourceId: text, log: text });
       await store.appendEvents(scope, [e]);
       const { log: _log, ...withoutLog } = e;
@@ -215,7 +238,7 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
         store.updateFleet({ ...fleet, state: { locations: { [nul]: "ACTIVE" } } }),
         refused("a key of fleets[0].state.locations"),
       );
-      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), fleet);
+      assert.deepEqual(await store.getFleet(scope, fleet.fleetId), { ...fleet, version: 0 });
       await assert.rejects(
         store.putResource(scope, { type: "build", id: "build-text", body: { Tags: [{ Key: "k", Value: nul }] } }),
         refused("resource.body.Tags[0].Value"),

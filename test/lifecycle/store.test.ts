@@ -168,7 +168,8 @@ for (const engine of engines) {
       await store.updateFleet({ ...later, nextDueMs: undefined });
       assert.equal(await store.nextDueMs(), undefined);
       const { nextDueMs: _due, ...settled } = due;
-      assert.deepEqual(await store.getFleet(scope, due.fleetId), settled);
+      // Written twice (the append above, the update here): version 2.
+      assert.deepEqual(await store.getFleet(scope, due.fleetId), { ...settled, version: 2 });
     });
 
     it("keeps resources by type and ID, in creation order, scoped", async () => {

@@ -83,4 +83,6 @@ export const postgresMigrations: readonly string[] = [
    CREATE INDEX deliveries_due ON deliveries (next_attempt_ms, pk) WHERE NOT parked;
    CREATE INDEX deliveries_parked ON deliveries (subscription_pk, pk) WHERE parked;
    CREATE INDEX deliveries_event ON deliveries (seq);`,
+  // 5: a version per fleet row, checked on update (see FleetRecord.version).
+  `ALTER TABLE fleets ADD COLUMN version BIGINT NOT NULL DEFAULT 0;`,
 ];

@@ -80,4 +80,6 @@ export const sqliteMigrations: readonly string[] = [
    CREATE INDEX deliveries_due ON deliveries (next_attempt_ms, pk) WHERE parked = 0;
    CREATE INDEX deliveries_parked ON deliveries (subscription_pk, pk) WHERE parked = 1;
    CREATE INDEX deliveries_event ON deliveries (seq);`,
+  // 5: a version per fleet row, checked on update (see FleetRecord.version).
+  `ALTER TABLE fleets ADD COLUMN version INTEGER NOT NULL DEFAULT 0;`,
 ];
