@@ -153,3 +153,14 @@ export function pythonToolsMissing(): string | undefined {
   if (aws.status !== 0) return "the aws command (AWS CLI) is not installed on this machine";
   return undefined;
 }
+
+/** Polls `probe` every 100 ms until it returns a value; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -14,7 +14,7 @@ import {
   UpdateFleetCapacityCommand,
   type GameLiftClient,
 } from "@aws-sdk/client-gamelift";
-import { startServer, gamelift, type RunningServer } from "../helpers/server.js";
+import { startServer, gamelift, until, type RunningServer } from "../helpers/server.js";
 import { createTestDatabase, pgUnavailable } from "../helpers/postgres.js";
 import { allEvents, chronological, ec2Fleet, fleetStatus, readyBuild } from "../lifecycle/helpers.js";
 
@@ -22,16 +22,6 @@ const skip = await pgUnavailable();
 if (skip) console.log(`# SKIP concurrent writes on two nodes: ${skip}`);
 
 const RACERS = 40;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("concurrent writes to one fleet from two PostgreSQL nodes", { skip }, () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -46,7 +36,7 @@ describe("concurrent writes to one fleet from two PostgreSQL nodes", { skip }, (
     nodes = await Promise.all([0, 1].map(() => startServer({ args: ["--db", db.url, "--clock-speed", "100"] })));
     clients = nodes.map((n) => gamelift(n.endpoint));
     fleetId = (await ec2Fleet(clients[0]!, await readyBuild(clients[0]!))).FleetAttributes!.FleetId!;
-    await until("ACTIVE", async () => ((await fleetStatus(clients[1]!, fleetId)) === "ACTIVE" ? true : undefined));
+    await until("ACTIVE", async () => ((await fleetStatus(clients[1]!, fleetId)) === "ACTIVE" ? true : undefined), 60_000);
   });
 
   after(async () => {
@@ -110,8 +100,10 @@ describe("concurrent writes to one fleet from two PostgreSQL nodes", { skip }, (
     assert.equal(results.filter((r) => r.status === "fulfilled").length, 1, "exactly one delete succeeds");
     // The other finds the fleet DELETING (or, were it that late, already deleted).
     for (const name of refused) assert.ok(["InvalidFleetStatusException", "NotFoundException"].includes(name), name);
-    await until("FLEET_DELETED", async () =>
-      (await allEvents(clients[1]!, fleetId)).some((e) => e.EventCode === "FLEET_DELETED") ? true : undefined,
+    await until(
+      "FLEET_DELETED",
+      async () => ((await allEvents(clients[1]!, fleetId)).some((e) => e.EventCode === "FLEET_DELETED") ? true : undefined),
+      60_000,
     );
     await new Promise((r) => setTimeout(r, 500)); // time for a second deletion to show, were there one
     const codes = (await allEvents(clients[0]!, fleetId)).map((e) => e.EventCode);

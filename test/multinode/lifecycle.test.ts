@@ -7,7 +7,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { GameLiftClient } from "@aws-sdk/client-gamelift";
-import { startServer, gamelift, type RunningServer } from "../helpers/server.js";
+import { startServer, gamelift, until, type RunningServer } from "../helpers/server.js";
 import { createTestDatabase, pgUnavailable } from "../helpers/postgres.js";
 import { allEvents, chronological, CREATION, ec2Fleet, fleetStatus, readyBuild } from "../lifecycle/helpers.js";
 
@@ -16,16 +16,6 @@ if (skip) console.log(`# SKIP lifecycle on two nodes: ${skip}`);
 
 /** 100 service seconds per wall second: an EC2 fleet's 460 s creation takes under 5 s. */
 const FAST = ["--clock-speed", "100"];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Log URLs are minted per call for the node's own address; the rest of an event is stored. */
 const withoutUrls = (events: Awaited<ReturnType<typeof allEvents>>) =>
