@@ -265,7 +265,9 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
       streams.closeAll();
       server.closeIdleConnections();
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
-      server.closeIdleConnections();
+      // Nothing is in flight now: what is left are connections waiting for their client to close its
+      // side (an event stream's, say), which nothing obliges it to do.
+      server.closeAllConnections();
       await closed;
       await retention?.stop();
       await services.lifecycle.stop();

@@ -66,7 +66,7 @@ export class AppendHub {
   }
 
   publish(notice: AppendNotice): void {
-    for (const listener of this.everywhere) listener(notice);
+    for (const listener of this.everywhere) notify(listener, notice);
     const fleets = this.byScope.get(scopeKey(notice.scope));
     if (!fleets) return;
     const called = new Set<AppendListener>();
@@ -74,7 +74,7 @@ export class AppendHub {
       for (const listener of listeners ?? []) {
         if (called.has(listener)) continue;
         called.add(listener);
-        listener(notice);
+        notify(listener, notice);
       }
     };
     call(fleets.get(ANY));
@@ -84,11 +84,11 @@ export class AppendHub {
   }
 
   wakeAll(): void {
-    for (const listener of this.everywhere) listener({ scope: { accountId: "", region: "" }, fleetIds: [], local: false });
+    for (const listener of this.everywhere) notify(listener, { scope: { accountId: "", region: "" }, fleetIds: [], local: false });
     for (const [key, fleets] of this.byScope) {
       const [accountId = "", region = ""] = key.split("/");
       const notice: AppendNotice = { scope: { accountId, region }, fleetIds: [], local: false };
-      for (const listeners of fleets.values()) for (const listener of listeners) listener(notice);
+      for (const listeners of fleets.values()) for (const listener of listeners) notify(listener, notice);
     }
   }
 
@@ -117,11 +117,18 @@ export class AppendHub {
       local: true,
       events: stored,
     };
-    // A listener's failure is its own: the append it reports has committed and must not look failed.
-    try {
-      this.publish(notice);
-    } catch (err) {
-      console.error("liftlog: append listener failed:", err);
-    }
+    this.publish(notice);
+  }
+}
+
+/**
+ * A listener's failure is its own: the append it hears of has committed and must not look failed,
+ * and the other listeners must still hear of it.
+ */
+function notify(listener: AppendListener, notice: AppendNotice): void {
+  try {
+    listener(notice);
+  } catch (err) {
+    console.error("liftlog: append listener failed:", err);
   }
 }

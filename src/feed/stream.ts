@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { toEvent } from "../operations/fleet-events.js";
 import type { RequestContext, Services } from "../operations/context.js";
 import { encodeShape } from "../protocol/json11.js";
+import { ServiceError } from "../protocol/errors.js";
 import type { StoredEvent } from "../store/types.js";
 import type { AppendHub } from "./hub.js";
 import type { StreamPositions, StreamStart } from "./positions.js";
@@ -43,12 +44,20 @@ export const DEFAULT_FEED_SETTINGS: FeedSettings = {
   settleRetries: false,
 };
 
+const unavailable = () =>
+  new ServiceError(
+    "ServiceUnavailableException",
+    "This server is shutting down; reconnect (with Last-Event-ID) to reach another node or this one once restarted.",
+    503,
+  );
+
 /** Delays of the re-reads after a wake-up that found nothing (see settleRetries). */
 const SETTLE_DELAYS_MS = [20, 50, 100, 200, 400, 800, 1600];
 
 export class EventStreams {
   private readonly open = new Set<StreamReader>();
   private readonly shared: SharedReads;
+  private closing = false;
 
   constructor(
     private readonly services: Services,
@@ -59,6 +68,7 @@ export class EventStreams {
     this.shared = new SharedReads(services.store);
   }
 
+  /** Streams open now (for the metrics). */
   get size(): number {
     return this.open.size;
   }
@@ -70,7 +80,13 @@ export class EventStreams {
     query: URLSearchParams,
     where: { baseUrl: string; requestId: string },
   ): Promise<void> {
+    if (this.closing) throw unavailable();
+    let gone = false;
+    res.once("close", () => (gone = true));
     const request = await parseStreamRequest(this.services, this.positions, query, req.headers);
+    // The client may have left while the request was checked: then there is nothing to stream to.
+    if (gone) return;
+    if (this.closing) throw unavailable();
     // Log URLs in the events are minted for the stream's account and region.
     const ctx: RequestContext = { ...where, scope: request.target.scope };
     const reader = new StreamReader(this.services, this.shared, this.positions, this.settings, request, res, ctx);
@@ -84,7 +100,8 @@ export class EventStreams {
     res.writeHead(200, {
       "Content-Type": "text/event-stream; charset=utf-8",
       "Cache-Control": "no-cache, no-transform",
-      Connection: "keep-alive",
+      // The connection ends with the stream: a reconnecting client must not land on a server shutting down.
+      Connection: "close",
       "X-Accel-Buffering": "no",
       "x-amzn-RequestId": ctx.requestId,
     });
@@ -94,6 +111,7 @@ export class EventStreams {
 
   /** Ends every stream (server shutdown); clients resume elsewhere from their last id. */
   closeAll(): void {
+    this.closing = true;
     for (const reader of this.open) reader.end();
   }
 }
