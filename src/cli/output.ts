@@ -69,7 +69,9 @@ export const eventRow = (e: Record<string, unknown>) => [
   String(e.EventCode ?? ""),
   String(e.ResourceId ?? ""),
   String(e.Count ?? 1),
-  String(e.Message ?? "").replace(/\r?\n/g, " ⏎ "),
+  String(e.Message ?? "")
+    .replace(/\r?\n/g, " ⏎ ")
+    .replace(/\t/g, " "),
 ];
 
 /** The Event shape's members in the service model's order, which botocore's parser (and so the AWS CLI) keeps. */

@@ -6,6 +6,7 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,6 +90,33 @@ describe("liftlog export and import", () => {
     await liftlogOk(["import", file, "--endpoint-url", target.endpoint, "--batch-size", "100"]);
     assert.deepEqual(comparable(await log(target, FleetArn)), comparable(await log(source, FleetArn)));
   });
+
+  it(
+    "on a terminal, a progress bar with rate and ETA",
+    { skip: spawnSync("script", ["--version"]).status !== 0 && "no script command" },
+    async () => {
+      const { FleetId } = await registerFleet(source.endpoint, REGION);
+      await ingest(source.endpoint, FleetId, fleetEvents(50, 1_730_000_000), 5000, REGION);
+      const file = join(dir, "tty.ndjson");
+      // The bar measures the time span covered: from the newest event back to --start-time (else the fleet's creation).
+      const command = [
+        process.execPath,
+        BIN,
+        "export",
+        "--fleet-id",
+        FleetId,
+        ...connection(source),
+        "--out",
+        file,
+        "--start-time",
+        "1729999999",
+      ];
+      const onTerminal = await run("script", ["-qec", command.map((a) => `'${a}'`).join(" "), "/dev/null"]);
+      assert.equal(onTerminal.code, 0, onTerminal.stdout);
+      assert.match(onTerminal.stdout, /exporting \|.*\| \d+% \| \d+ events \| \d+ events\/s \| ETA/);
+      assert.equal(readFileSync(file, "utf8").trimEnd().split("\n").length, 50);
+    },
+  );
 
   it("a bad line is named; batches before it stay stored, its batch and the rest do not; --from-line continues", async () => {
     const { FleetId, FleetArn } = await registerFleet(source.endpoint, REGION);
