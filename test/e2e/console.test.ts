@@ -88,6 +88,8 @@ describe("web console in Chromium", { skip, timeout: 300_000 }, () => {
   let page: Page;
   let client: GameLiftClient;
   const base = Math.floor(Date.now() / 1000) - 86_400;
+  /** Every URL the page asked for, in any test. */
+  const requested: string[] = [];
 
   before(async () => {
     server = await startServer({ args: ["--clock", "manual"] });
@@ -95,6 +97,7 @@ describe("web console in Chromium", { skip, timeout: 300_000 }, () => {
     browser = await openBrowser();
     page = browser.page;
     page.on("pageerror", (err) => console.error("page error:", err.message));
+    page.on("request", (req) => requested.push(req.url()));
   });
   after(async () => {
     await browser?.close();
@@ -208,6 +211,28 @@ describe("web console in Chromium", { skip, timeout: 300_000 }, () => {
     await screenshot(page, "log-panel");
     await page.keyboard.press("Escape");
     await page.waitForSelector("[data-testid=log-text]", { state: "detached" });
+
+    // Keyboard: clicking the row's log button selected it; k moves up to the newest event, j back
+    // down to the failure, and Enter opens its log.
+    const selectedId = () => page.getAttribute(".event.selected", "data-event-id");
+    await page.keyboard.press("k");
+    assert.equal(await selectedId(), await page.getAttribute('[data-index="0"] .event', "data-event-id"));
+    await page.keyboard.press("j");
+    assert.equal(await selectedId(), await page.getAttribute('[data-index="1"] .event', "data-event-id"));
+    await page.keyboard.press("Enter");
+    assert.equal(await (await page.waitForSelector("[data-testid=log-text]")).textContent(), log);
+  });
+
+  it("a repeated event shows its Count as a badge", async () => {
+    const fleet = await registerFleet(server.endpoint, REGION);
+    const [repeated, single] = await ingest(server.endpoint, fleet.FleetId, [
+      { EventCode: "SERVER_PROCESS_CRASHED", Message: "exit 139", EventTime: base, Count: 7 },
+      { EventCode: "GENERIC_EVENT", Message: "once", EventTime: base + 1 },
+    ]);
+    await openFleet(fleet.FleetId);
+    assert.equal(await page.textContent(`[data-event-id="${repeated}"] .badge`), "×7");
+    assert.equal(await page.$(`[data-event-id="${single}"] .badge`), null);
+    await screenshot(page, "count-badge");
   });
 
   it("a deep link restores the time range and filters", async () => {
@@ -264,6 +289,14 @@ describe("web console in Chromium", { skip, timeout: 300_000 }, () => {
     await ingest(server.endpoint, fleet.FleetId, [{ EventCode: "FLEET_STATE_ERROR", Message: "down" }]);
     await page.waitForFunction((sel) => document.querySelector(`${sel} .pill`)?.textContent === "ERROR", row, { timeout: 1000 });
     assert.equal(await page.getAttribute("tr[data-fleet-id]", "data-fleet-id"), fleet.FleetId, "a fleet in ERROR moves to the top");
+  });
+
+  it("the page asks nothing of any address but the server's", () => {
+    assert.ok(requested.length > 50, `${requested.length} requests`);
+    assert.deepEqual(
+      requested.filter((url) => !url.startsWith(server.endpoint + "/") && !url.startsWith("data:")),
+      [],
+    );
   });
 
   it("a scenario fleet's failure shows on the timeline", async () => {

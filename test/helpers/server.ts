@@ -95,6 +95,7 @@ export interface IngestedEvent {
   EventTime?: number;
   ResourceId?: string;
   Log?: string;
+  Count?: number;
 }
 
 /**
