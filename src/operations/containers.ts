@@ -28,6 +28,10 @@ import type {
   ListContainerFleetsOutput,
   UpdateContainerFleetInput,
   UpdateContainerFleetOutput,
+  ListContainerGroupDefinitionsInput,
+  ListContainerGroupDefinitionsOutput,
+  ListContainerGroupDefinitionVersionsInput,
+  ListContainerGroupDefinitionVersionsOutput,
 } from "@aws-sdk/client-gamelift";
 import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
 import { beginDeletion, startDeployment } from "../fleets/machine.js";
@@ -41,6 +45,7 @@ import { findFleet } from "./fleet-lookup.js";
 import { fleetPage, liveForChange } from "./fleets.js";
 import { checkRemoteLocations, locationStatuses } from "./locations.js";
 import { changePermissions } from "./ports.js";
+import { filteredPage, sliceAfter } from "./paging.js";
 import { checkTags } from "./tags.js";
 
 export const CONTAINER_GROUP_DEFINITION = "containergroupdefinition";
@@ -144,6 +149,43 @@ async function fleetsUsing(services: Services, ctx: RequestContext, name: string
 
 const usesDefinition = (f: FleetRecord, name: string) =>
   f.attributes.GameServerContainerGroupDefinitionName === name || f.attributes.PerInstanceContainerGroupDefinitionName === name;
+
+export async function listContainerGroupDefinitions(
+  services: Services,
+  ctx: RequestContext,
+  input: ListContainerGroupDefinitionsInput,
+): Promise<ListContainerGroupDefinitionsOutput> {
+  const { items, nextToken } = await filteredPage(
+    services,
+    ctx,
+    { ...input, operation: "ListContainerGroupDefinitions", filters: [input.ContainerGroupType ?? null], defaultLimit: 50 },
+    (afterId, limit) => services.store.listResources(ctx.scope, CONTAINER_GROUP_DEFINITION, { afterId, limit }),
+    (r) => r.id,
+    (r) => !input.ContainerGroupType || r.body.ContainerGroupType === input.ContainerGroupType,
+  );
+  return {
+    ContainerGroupDefinitions: items.map((r) => toDefinition(r.body as unknown as StoredDefinition)),
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  };
+}
+
+/** A definition's versions, newest first: liftlog keeps one version of each definition. */
+export async function listContainerGroupDefinitionVersions(
+  services: Services,
+  ctx: RequestContext,
+  input: ListContainerGroupDefinitionVersionsInput,
+): Promise<ListContainerGroupDefinitionVersionsOutput> {
+  const definition = await requireDefinition(services.store, ctx.scope, input.Name!);
+  const versions = [definition];
+  const { items, nextToken } = await filteredPage(
+    services,
+    ctx,
+    { ...input, operation: "ListContainerGroupDefinitionVersions", filters: [definition.Name], defaultLimit: 50 },
+    async (afterId, limit) => sliceAfter(versions, (d) => String(d.VersionNumber), afterId, limit),
+    (d) => String(d.VersionNumber),
+  );
+  return { ContainerGroupDefinitions: items.map(toDefinition), ...(nextToken ? { NextToken: nextToken } : {}) };
+}
 
 export async function deleteContainerGroupDefinition(
   services: Services,

@@ -25,6 +25,8 @@ import {
   deleteContainerGroupDefinition,
   describeContainerFleet,
   describeContainerGroupDefinition,
+  listContainerGroupDefinitions,
+  listContainerGroupDefinitionVersions,
   listContainerFleets,
   updateContainerFleet,
 } from "./containers.js";
@@ -133,5 +135,7 @@ export const operations: ReadonlyMap<string, Handler> = new Map(
     CreateVpcPeeringAuthorization: createVpcPeeringAuthorization,
     DescribeVpcPeeringAuthorizations: describeVpcPeeringAuthorizations,
     DeleteVpcPeeringAuthorization: deleteVpcPeeringAuthorization,
+    ListContainerGroupDefinitions: listContainerGroupDefinitions,
+    ListContainerGroupDefinitionVersions: listContainerGroupDefinitionVersions,
   }),
 );

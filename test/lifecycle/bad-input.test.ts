@@ -57,7 +57,7 @@ describe("bad input for the lifecycle operations", () => {
   const call = (op: string, body: unknown) => rawCall(f.server.endpoint, op, typeof body === "string" ? body : JSON.stringify(body));
 
   it("covers every operation of the model but DescribeFleetEvents", () => {
-    assert.equal(OPERATIONS.length, 68);
+    assert.equal(OPERATIONS.length, 70);
   });
 
   for (const op of OPERATIONS) {
@@ -451,6 +451,19 @@ describe("bad input for the lifecycle operations", () => {
         /at 'gameLiftAwsAccountId' failed to satisfy constraint: Member must have length greater than or equal to 1/,
       ],
       ["DescribeVpcPeeringAuthorizations", "[1]", "SerializationException", /Expected an object at 'body'/],
+      [
+        "ListContainerGroupDefinitions",
+        { ContainerGroupType: "SIDECAR" },
+        "InvalidRequestException",
+        /at 'containerGroupType' failed to satisfy constraint: Member must satisfy enum value set/,
+      ],
+      [
+        "ListContainerGroupDefinitions",
+        { Limit: 101 },
+        "InvalidRequestException",
+        /at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100/,
+      ],
+      ["ListContainerGroupDefinitionVersions", { Name: "missing" }, "NotFoundException", /Container group definition missing not found/],
       [
         "DeleteVpcPeeringAuthorization",
         { GameLiftAwsAccountId: "111122223333", PeerVpcId: "vpc-none" },

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   CreateAliasCommand,
   CreateContainerFleetCommand,
+  CreateContainerGroupDefinitionCommand,
   CreateLocationCommand,
   CreateScriptCommand,
   PutScalingPolicyCommand,
@@ -21,6 +22,9 @@ import { pythonToolsMissing } from "../helpers/server.js";
 import { advance, ec2Fleet, gameContainerGroup, manualFixture, readyBuild } from "./helpers.js";
 
 const PAGE = { PageSize: 2 };
+
+/** Walks that hold a single item: liftlog keeps one version of each container group definition. */
+const SINGLE = new Set(["ListContainerGroupDefinitionVersions"]);
 
 /** Dates as epoch seconds to the millisecond, the form boto3's side reports them in. */
 const plain = (value: unknown): unknown =>
@@ -43,6 +47,18 @@ describe("paginators", () => {
       fleets.push((await ec2Fleet(f.client, f.buildId)).FleetAttributes!.FleetId!);
     }
     await gameContainerGroup(f.client);
+    for (const name of ["sidecar-a", "sidecar-b"]) {
+      await f.client.send(
+        new CreateContainerGroupDefinitionCommand({
+          Name: name,
+          ContainerGroupType: "PER_INSTANCE",
+          OperatingSystem: "AMAZON_LINUX_2023",
+          TotalMemoryLimitMebibytes: 512,
+          TotalVcpuLimit: 0.25,
+          SupportContainerDefinitions: [{ ContainerName: "metrics", ImageUri: "public.ecr.aws/metrics/agent:latest" }],
+        }),
+      );
+    }
     for (let i = 0; i < 3; i++) {
       await f.client.send(
         new CreateContainerFleetCommand({
@@ -83,6 +99,8 @@ describe("paginators", () => {
     walks.set("ListLocations", { Filters: ["CUSTOM"] });
     walks.set("ListAliases", {});
     walks.set("ListContainerFleets", {});
+    walks.set("ListContainerGroupDefinitions", {});
+    walks.set("ListContainerGroupDefinitionVersions", { Name: "game" });
     walks.set("DescribeInstances", { FleetId: fleets[0] });
     walks.set("DescribeScalingPolicies", { FleetId: fleets[1] });
     walks.set("ListCompute", { FleetId: fleets[0] });
@@ -103,7 +121,7 @@ describe("paginators", () => {
       const Command = COMMANDS[op] as unknown as new (input: unknown) => Parameters<typeof f.client.send>[0];
       const whole = (await f.client.send(new Command({ ...input, Limit: 100 }))) as unknown as Record<string, unknown>;
       assert.equal(whole.NextToken, undefined, `${op}: one call holds everything`);
-      assert.ok((whole[key] as unknown[]).length >= 3, `${op}: enough items for several pages`);
+      assert.ok((whole[key] as unknown[]).length >= (SINGLE.has(op) ? 1 : 3), `${op}: enough items for several pages`);
       assert.deepEqual(plain(walked), { [key]: plain(whole[key]) }, op);
       assert.equal(pages.length, Math.ceil((whole[key] as unknown[]).length / 2), `${op}: pages of two`);
     }
@@ -120,7 +138,7 @@ describe("paginators", () => {
       const op = spec.operation as PaginatedOperation;
       const ours = await paginate(f.client, op, spec.input as never, PAGE).buildFullResult();
       assert.deepEqual(boto[i]!.result, plain(ours), op);
-      assert.ok(boto[i]!.pages >= 2, `${op}: boto3 walked several pages`);
+      assert.ok(boto[i]!.pages >= (SINGLE.has(op) ? 1 : 2), `${op}: boto3 walked several pages`);
     }
   });
 });
