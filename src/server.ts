@@ -210,17 +210,20 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
   const observe = (req: IncomingMessage, res: ServerResponse, call: Call, startedNs: bigint) => {
     const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
     const { protocol, operation, errorType } = call;
-    metrics.requests.inc({ operation, protocol, status: res.statusCode });
+    // A client that went away before its answer is not a server problem: counted, logged at debug.
+    const aborted = !res.writableFinished;
+    const status = aborted ? "aborted" : res.statusCode;
+    metrics.requests.inc({ operation, protocol, status });
     metrics.requestSeconds.observe({ operation, protocol }, seconds);
     if (errorType) metrics.errors.inc({ operation, protocol, type: errorType });
-    log.info(
+    log[aborted ? "debug" : "info"](
       {
         requestId: call.requestId,
         method: req.method,
         path: req.url?.split("?")[0],
         protocol,
         operation,
-        status: res.statusCode,
+        status,
         durationMs: Math.round(seconds * 1e6) / 1e3,
         ...(errorType ? { errorType } : {}),
       },
