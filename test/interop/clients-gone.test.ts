@@ -31,8 +31,7 @@ describe("a client that goes away", () => {
   after(async () => server?.dispose());
 
   it("aborted uploads to the API and the admin API log nothing and leave the server serving", async () => {
-    // At warn: request lines (info) are not what this is about; a warning or error would be.
-    server = await startServer({ args: ["--log-level", "warn"] });
+    server = await startServer();
     const fleet = await registerFleet(server.endpoint, REGION);
     await sleep(200); // the registration's own request log line
     const logged = server.output();
