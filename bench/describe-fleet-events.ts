@@ -1,6 +1,6 @@
 /**
  * DescribeFleetEvents benchmark:
- *   npm run bench [-- --events N --requests N --depth N --ingest N --db postgres://...]
+ *   npm run bench [-- --events N --requests N --depth N --ingest N --floor-events N --floor-requests N --db postgres://...]
  *
  * Runs on SQLite (a temp dir), and then on PostgreSQL too when --db is given (a temp database),
  * and ends with both engines side by side. On each engine it loads one fleet with --events events
@@ -13,6 +13,8 @@
  * Then it times ingest through the server's admin API (--ingest events per figure, default
  * 100,000, in batches of 1,000 and 5,000 from 1 and 4 clients), and the retention job deleting the
  * older half of the fleet while a reader pages through the newer half.
+ * Then liftlog against its floor under 8 concurrent clients, and bytes per stored event (bench/floor.ts:
+ * --floor-events, default 200,000; --floor-requests per mix and server, default 4,000).
  * Last, the live event feed's figures (bench/feed.ts) and the webhook deliveries' (bench/alerts.ts).
  */
 import { createHash } from "node:crypto";
@@ -25,11 +27,12 @@ import { gamelift, startServer, type RunningServer } from "../test/helpers/serve
 import { RawGameLiftClient } from "./http-client.js";
 import { measureIngest, type IngestFigures } from "./ingest.js";
 import { loadFleet } from "./load.js";
-import { formatCount, formatMs, measure, table, type Figures } from "./measure.js";
+import { formatCount, formatMs, measure, table, wholeNumber, type Figures } from "./measure.js";
 import { measureRetention, type RetentionFigures } from "./retention.js";
 import { postgresTarget, sqliteTarget, type BenchTarget } from "./targets.js";
 import { benchmarkFeed } from "./feed.js";
 import { benchmarkAlerts } from "./alerts.js";
+import { benchmarkFloor } from "./floor.js";
 
 const LIMIT = 100;
 const SCOPE: Scope = { accountId: "000000000000", region: "us-east-1" };
@@ -45,6 +48,8 @@ interface Options {
   requests: number;
   depth: number;
   ingest: number;
+  floorEvents: number;
+  floorRequests: number;
   db?: string;
 }
 
@@ -84,20 +89,18 @@ function parseOptions(): Options {
       requests: { type: "string" },
       depth: { type: "string" },
       ingest: { type: "string" },
+      "floor-events": { type: "string" },
+      "floor-requests": { type: "string" },
       db: { type: "string" },
     },
   });
-  const int = (name: string, text: string | undefined, fallback: number, min: number) => {
-    if (text === undefined) return fallback;
-    const n = Number(text.replace(/_/g, ""));
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number of at least ${min}, got '${text}'`);
-    return n;
-  };
   return {
-    events: int("events", values.events, 1_000_000, LIMIT + 1),
-    requests: int("requests", values.requests, 2_000, 10),
-    depth: int("depth", values.depth, 5_000, 1),
-    ingest: int("ingest", values.ingest, 100_000, 1),
+    events: wholeNumber("events", values.events, 1_000_000, LIMIT + 1),
+    requests: wholeNumber("requests", values.requests, 2_000, 10),
+    depth: wholeNumber("depth", values.depth, 5_000, 1),
+    ingest: wholeNumber("ingest", values.ingest, 100_000, 1),
+    floorEvents: wholeNumber("floor-events", values["floor-events"], 200_000, LIMIT + 1),
+    floorRequests: wholeNumber("floor-requests", values["floor-requests"], 4_000, 10),
     db: values.db,
   };
 }
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
     options = parseOptions();
   } catch (err) {
     console.error(
-      `bench: ${(err as Error).message}\nUsage: npm run bench -- [--events N] [--requests N] [--depth N] [--ingest N] [--db postgres://...]`,
+      `bench: ${(err as Error).message}\nUsage: npm run bench -- [--events N] [--requests N] [--depth N] [--ingest N] [--floor-events N] [--floor-requests N] [--db postgres://...]`,
     );
     process.exitCode = 2;
     return;
@@ -130,6 +133,7 @@ async function main(): Promise<void> {
     return;
   }
   printComparison(options, results);
+  await benchmarkFloor({ events: options.floorEvents, requests: options.floorRequests, db: options.db });
   await benchmarkFeed(options.db);
   await benchmarkAlerts(options.db);
 }

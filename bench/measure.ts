@@ -71,3 +71,11 @@ export function table(header: string[], rows: string[][]): string {
   const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
+
+/** A command-line count: `fallback` when absent; "1_000" allowed; anything not a whole number of at least `min` is an error. */
+export function wholeNumber(name: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text.replace(/_/g, ""));
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number of at least ${min}, got '${text}'`);
+  return n;
+}
