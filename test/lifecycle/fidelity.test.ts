@@ -25,6 +25,8 @@ import {
   DescribeComputeCommand,
   DescribeContainerFleetCommand,
   DescribeContainerGroupDefinitionCommand,
+  ListContainerGroupDefinitionsCommand,
+  ListContainerGroupDefinitionVersionsCommand,
   DescribeEC2InstanceLimitsCommand,
   DescribeFleetAttributesCommand,
   DescribeFleetCapacityCommand,
@@ -138,6 +140,8 @@ describe("the lifecycle against the model", () => {
       }),
     );
     await send(new DescribeContainerGroupDefinitionCommand({ Name: "game" }));
+    await send(new ListContainerGroupDefinitionsCommand({}));
+    await send(new ListContainerGroupDefinitionVersionsCommand({ Name: "game" }));
     await f.client.send(new CreateLocationCommand({ LocationName: "custom-rack" }));
 
     const runtime = { ServerProcesses: [{ LaunchPath: LAUNCH_PATH, ConcurrentExecutions: 1 }] };
