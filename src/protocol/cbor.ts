@@ -6,7 +6,8 @@
  *   blobs        byte strings
  *   null, undefined   absent
  *   errors       {"__type": "com.amazonaws.gamelift#<Code>", "message", "Message"} (see errorBody), no X-Amzn-ErrorType
- * Bytes that are not one CBOR item, or an item of the wrong type: SerializationException (400).
+ * Bytes that are not one CBOR item (malformed, truncated, or followed by more bytes), or an item of
+ * the wrong type: SerializationException (400), as the Smithy protocols answer a malformed body.
  * The CBOR itself is read and written by @smithy/core, the codec AWS's own SDKs use for it.
  */
 import { cbor, dateToTag, tagSymbol } from "@smithy/core/cbor";
@@ -111,7 +112,65 @@ function decodeInput(operation: string, body: Buffer, req: IncomingMessage): Rec
   } finally {
     console.warn = warn;
   }
+  const end = wellFormedEnd(body);
+  if (end !== body.length) {
+    throw serializationError(
+      `Request body is not one CBOR item: ${body.length - end} bytes follow the first item (which ends at byte ${end}). Send the input structure alone.`,
+    );
+  }
   return decodeWireInput(operation, value, wire);
+}
+
+/**
+ * Where the body's first CBOR item ends. The decoder reads the first item and ignores what
+ * follows, and reads any map key as text whatever its type; this walk of the same bytes finds the
+ * item's length and holds the item to RFC 8949's grammar with text keys, as the protocol's maps have.
+ */
+function wellFormedEnd(body: Buffer): number {
+  try {
+    return endOfItem(body, 0);
+  } catch (err) {
+    throw serializationError(`Request body is not valid CBOR: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The end of the item at `at`. Major types: 0/1 integers, 2/3 byte/text strings, 4 arrays, 5 maps,
+ * 6 tags, 7 simple values and floats; additional information 31 on 2-5 is an indefinite length
+ * ended by 0xff, whose chunks must be definite strings of the string's own type. `want`: the major
+ * type that belongs here (text for a map key, the string's type for a chunk).
+ */
+function endOfItem(bytes: Buffer, at: number, want?: number, chunk = false): number {
+  if (at >= bytes.length) throw new Error(`the body ends inside an item (byte ${at})`);
+  const major = bytes[at]! >> 5;
+  const info = bytes[at]! & 0x1f;
+  if (want !== undefined && major !== want) throw new Error(`byte ${at} starts major type ${major} where major type ${want} belongs`);
+  if (info === 31) {
+    if (major < 2 || major > 5 || chunk) throw new Error(`byte ${at} is a break or an indefinite length where neither belongs`);
+    let next = at + 1;
+    let count = 0;
+    for (; bytes[next] !== 0xff; count++) {
+      next = major < 4 ? endOfItem(bytes, next, major, true) : endOfItem(bytes, next, major === 5 && count % 2 === 0 ? 3 : undefined);
+    }
+    if (major === 5 && count % 2 === 1) throw new Error(`the map at byte ${at} ends after a key, before its value`);
+    return next + 1;
+  }
+  if (info >= 28) throw new Error(`byte ${at} has reserved additional information ${info}`);
+  const argumentBytes = info < 24 ? 0 : 2 ** (info - 24);
+  const start = at + 1 + argumentBytes;
+  if (start > bytes.length) throw new Error(`the body ends inside an item (byte ${at})`);
+  if (major === 0 || major === 1 || major === 7) return start;
+  const argument =
+    argumentBytes === 0 ? info : argumentBytes === 8 ? Number(bytes.readBigUInt64BE(at + 1)) : bytes.readUIntBE(at + 1, argumentBytes);
+  if (major === 2 || major === 3) {
+    if (start + argument > bytes.length) throw new Error(`the string at byte ${at} runs past the body's end`);
+    return start + argument;
+  }
+  if (major === 6) return endOfItem(bytes, start);
+  let next = start;
+  for (let i = 0; i < (major === 5 ? 2 * argument : argument); i++)
+    next = endOfItem(bytes, next, major === 5 && i % 2 === 0 ? 3 : undefined);
+  return next;
 }
 
 export const rpcV2Cbor: Protocol = {

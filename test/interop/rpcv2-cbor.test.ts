@@ -196,6 +196,28 @@ describe("RPC v2 CBOR: the JS SDK and raw requests", () => {
     assert.equal((await rawCborCall(ep, "DescribeFleetEvents", withUndefined)).status, 200);
   });
 
+  it("a '__proto__' map key sets no member: the model walk reads own members only, not what the key may make inherited", async () => {
+    const ep = log.server.endpoint;
+    const key = (name: string) => Buffer.concat([Buffer.from([0x60 + name.length]), Buffer.from(name)]);
+    const plain = decode((await rawCborCall(ep, "DescribeFleetEvents", cbor.serialize({ FleetId: log.fleetArn }))).body);
+    assert.equal((plain.Events as unknown[]).length, 100);
+    // { FleetId, "__proto__": { Limit: 1, NextToken: "x" } }, written byte by byte (a JavaScript
+    // object literal would set its own prototype instead); the decoder assigns the key, which sets the map's prototype.
+    const inherited = cbor.serialize({ Limit: 1, NextToken: "x" });
+    const withProto = Buffer.concat([Buffer.from([0xa2]), key("FleetId"), cbor.serialize(log.fleetArn), key("__proto__"), inherited]);
+    const res = await rawCborCall(ep, "DescribeFleetEvents", withProto);
+    assert.equal(res.status, 200, JSON.stringify(decode(res.body)));
+    assert.deepEqual(decode(res.body), plain);
+    // Only the required member under "__proto__": it is missing, not inherited.
+    const onlyProto = Buffer.concat([Buffer.from([0xa1]), key("__proto__"), cbor.serialize({ FleetId: log.fleetArn })]);
+    assertCborError(
+      await rawCborCall(ep, "DescribeFleetEvents", onlyProto),
+      400,
+      "InvalidRequestException",
+      /Value null at 'fleetId' failed to satisfy constraint: Member must not be null/,
+    );
+  });
+
   it("refuses bad requests with the modelled errors and a message that says what to fix", async () => {
     const ep = log.server.endpoint;
     const good = cbor.serialize({ FleetId: log.fleetArn });
@@ -207,6 +229,38 @@ describe("RPC v2 CBOR: the JS SDK and raw requests", () => {
         400,
         "SerializationException",
         /not valid CBOR/,
+      ],
+      [
+        "a second item after the body's map",
+        rawCborCall(
+          ep,
+          "DescribeFleetEvents",
+          Buffer.concat([good, cbor.serialize({ FleetId: "fleet-00000000-0000-0000-0000-000000000000" })]),
+        ),
+        400,
+        "SerializationException",
+        /Request body is not one CBOR item: \d+ bytes follow the first item \(which ends at byte \d+\)/,
+      ],
+      [
+        "one trailing zero byte",
+        rawCborCall(ep, "DescribeFleetEvents", Buffer.concat([good, Buffer.from([0])])),
+        400,
+        "SerializationException",
+        new RegExp(`Request body is not one CBOR item: 1 bytes follow the first item \\(which ends at byte ${good.length}\\)`),
+      ],
+      [
+        "a trailing break byte after an indefinite-length map",
+        rawCborCall(ep, "DescribeFleetAttributes", Buffer.from("bfffff", "hex")),
+        400,
+        "SerializationException",
+        /Request body is not one CBOR item: 1 bytes follow the first item \(which ends at byte 2\)/,
+      ],
+      [
+        "an integer map key",
+        rawCborCall(ep, "DescribeFleetAttributes", Buffer.from("a10000", "hex")),
+        400,
+        "SerializationException",
+        /not valid CBOR: byte 1 starts major type 0 where major type 3 belongs/,
       ],
       [
         "reserved CBOR byte",
