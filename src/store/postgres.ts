@@ -515,6 +515,11 @@ export class PostgresStore implements Store {
     return headBelow(rows[0]!.horizon);
   }
 
+  /** Nodes share the database and hear of each other's writes only asynchronously (LISTEN/NOTIFY): no cheap mark. */
+  async changeMark(): Promise<undefined> {
+    return undefined;
+  }
+
   async readAppended(
     scope: Scope,
     query: FeedQuery & { after: AppendPosition },

@@ -155,6 +155,9 @@ export class SqliteStore implements Store {
       ),
       nextDue: db.prepare<[], { due: number | null }>("SELECT min(next_due_ms) AS due FROM fleets WHERE next_due_ms IS NOT NULL"),
       appendHead: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
+      // data_version moves when another connection (another process) commits; total_changes counts
+      // this connection's own row writes. No table is read: the check costs a statement step.
+      changeMark: db.prepare<[], { v: number; c: number }>("SELECT data_version AS v, total_changes() AS c FROM pragma_data_version"),
       newestRepeat: db.prepare<[string, number, string, string, string, number, number], EventRow>(
         `SELECT e.seq, e.event_id, ? AS fleet_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log
          FROM events e WHERE e.fleet_pk = ? AND e.resource_id = ? AND e.event_code = ? AND e.message = ?
@@ -488,6 +491,11 @@ export class SqliteStore implements Store {
     // AUTOINCREMENT never reuses a sequence number, even after retention deleted the newest rows.
     const row = this.stmts.appendHead.get();
     return { txid: 0, seq: row?.seq ?? 0 };
+  }
+
+  async changeMark(): Promise<string> {
+    const { v, c } = this.stmts.changeMark.get()!;
+    return `${v}.${c}`;
   }
 
   async readAppended(

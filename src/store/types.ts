@@ -153,6 +153,12 @@ export interface EventStore {
   /** The position after every append that has finished: a feed that starts "now" starts here. */
   appendHead(): Promise<AppendPosition>;
   /**
+   * A value that differs after any committed write to the store — by this process or another on the
+   * same data — so that something read before can be reused while it is unchanged; undefined when
+   * the store cannot tell cheaply (then nothing read may be reused).
+   */
+  changeMark(): Promise<string | undefined>;
+  /**
    * Events appended after `after`, in append order, at most `limit`. `through` is where the next
    * read continues: the last event's position, or the append head when the page is not full (so a
    * reader of a quiet fleet does not rescan other fleets' appends).

@@ -20,6 +20,7 @@ storeContract(
       await store.close();
       return PostgresStore.open({ connectionString: PG_URL, schema, poolSize: 4 });
     },
+    openSibling: () => PostgresStore.open({ connectionString: PG_URL, schema, poolSize: 2 }),
     cleanup: () => runSql(PG_URL, `DROP SCHEMA IF EXISTS ${schema} CASCADE`),
   },
   skip,

@@ -14,5 +14,6 @@ storeContract("sqlite", {
     await store.close();
     return new SqliteStore(file);
   },
+  openSibling: async () => new SqliteStore(file),
   cleanup: async () => rmSync(dir, { recursive: true, force: true }),
 });

@@ -14,6 +14,8 @@ import { UnstorableText } from "../../src/store/text.js";
 export interface StoreFactory {
   open(): Promise<Store>;
   reopen?(store: Store): Promise<Store>;
+  /** A second store on the same data, as another process (or node) would open it. */
+  openSibling?(): Promise<Store>;
   cleanup?(): Promise<void>;
 }
 
@@ -332,6 +334,36 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       );
       assert.equal(await store.getEventLog(s, events[3]!.eventId), undefined);
       assert.deepEqual(await store.getEventLog(s, events[12]!.eventId), { fleetId: fleet.fleetId, log: "log 12" });
+    });
+
+    it("moves its change mark with every kind of write, its own or a sibling's, or never offers one", async () => {
+      const fleet = fleetRecord(scope);
+      const before = await store.changeMark();
+      const marks = [before];
+      const after = async (write: () => Promise<unknown>) => {
+        await write();
+        const mark = await store.changeMark();
+        // A store without a cheap mark says so every time; one with a mark must never repeat it after a write.
+        if (before === undefined) assert.equal(mark, undefined);
+        else assert.ok(!marks.includes(mark), `mark ${mark} repeats one of ${marks.join(", ")}`);
+        marks.push(mark);
+      };
+      const repeat = () => newEvent(fleet.fleetId, -2_000_000, { eventCode: "SERVER_PROCESS_CRASHED", message: "crash", coalesce: true });
+      await after(() => store.createFleet(fleet));
+      await after(() => store.appendEvents(scope, [repeat()], [], { coalesceWithinMs: 60_000 }));
+      // A Count raised in place (coalescing) adds no row, and is a write like any other.
+      await after(async () => assert.equal((await store.appendEvents(scope, [repeat()], [], { coalesceWithinMs: 60_000 }))[0]?.count, 2));
+      await after(() => store.updateFleet({ ...(fleet as FleetRecord), status: "ACTIVE", version: 0 }));
+      await after(async () => assert.equal(await store.deleteEventsBefore(-1_999_000, 100), 1));
+      if (factory.openSibling) {
+        const sibling = await factory.openSibling();
+        try {
+          await after(() => sibling.appendEvents(scope, [newEvent(fleet.fleetId, 5)]));
+        } finally {
+          await sibling.close();
+        }
+      }
+      assert.equal(await store.changeMark(), marks[marks.length - 1], "a read is not a write");
     });
 
     it("keeps one secret per name, stable across reopen", async () => {
