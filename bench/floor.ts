@@ -137,7 +137,7 @@ async function startFloor(path: string): Promise<{ child: ChildProcess; endpoint
   return { child, endpoint };
 }
 
-const body = (fleetId: string, token: string | undefined) =>
+export const body = (fleetId: string, token: string | undefined) =>
   JSON.stringify({ FleetId: fleetId, Limit: LIMIT, ...(token ? { NextToken: token } : {}) });
 
 /** Walks the whole log through each server, collecting its tokens; both must return the same pages. */
@@ -170,7 +170,7 @@ async function walkBoth(sides: Side[], fleetId: string, events: number): Promise
 }
 
 /** Sends `bodies` through all of a side's clients at once, each client one request at a time. */
-async function drive(clients: RawGameLiftClient[], bodies: string[], latencies: number[]): Promise<number> {
+export async function drive(clients: RawGameLiftClient[], bodies: string[], latencies: number[]): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(

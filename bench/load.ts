@@ -15,18 +15,7 @@ const YEAR_MS = 365 * 86_400_000;
 export async function loadFleet(store: Store, scope: Scope, events: number, onBatch: (loaded: number) => void): Promise<FleetRecord> {
   const endMs = Date.now() - 60_000;
   const startMs = endMs - YEAR_MS;
-  const fleetId = `fleet-${randomUUID()}`;
-  const fleet: FleetRecord = {
-    ...scope,
-    fleetId,
-    fleetArn: fleetArn(scope, fleetId),
-    name: "bench-busy-fleet",
-    kind: "external",
-    status: "ACTIVE",
-    creationTimeMs: startMs,
-    deleted: false,
-    attributes: { ComputeType: "ANYWHERE", NewGameSessionProtectionPolicy: "NoProtection", MetricGroups: ["default"] },
-  };
+  const fleet = benchFleet(scope, `fleet-${randomUUID()}`, "bench-busy-fleet", startMs);
   await store.createFleet(fleet);
   const rng = new SeededRandom(events);
   const step = YEAR_MS / events;
@@ -35,7 +24,7 @@ export async function loadFleet(store: Store, scope: Scope, events: number, onBa
     for (; batch.length < BATCH && done < events; done++) {
       // One event in eight shares the previous event's millisecond.
       const timeMs = Math.round(startMs + (done - (rng.chance(0.125) ? 1 : 0)) * step);
-      batch.push(benchEvent(rng, fleetId, timeMs));
+      batch.push(benchEvent(rng, fleet.fleetId, timeMs));
     }
     await store.appendEvents(scope, batch);
     onBatch(done);
@@ -43,6 +32,21 @@ export async function loadFleet(store: Store, scope: Scope, events: number, onBa
     await new Promise((resolve) => setImmediate(resolve));
   }
   return fleet;
+}
+
+/** An external fleet, active since `creationTimeMs`. */
+export function benchFleet(scope: Scope, fleetId: string, name: string, creationTimeMs: number): FleetRecord {
+  return {
+    ...scope,
+    fleetId,
+    fleetArn: fleetArn(scope, fleetId),
+    name,
+    kind: "external",
+    status: "ACTIVE",
+    creationTimeMs,
+    deleted: false,
+    attributes: { ComputeType: "ANYWHERE", NewGameSessionProtectionPolicy: "NoProtection", MetricGroups: ["default"] },
+  };
 }
 
 export function benchEvent(rng: SeededRandom, fleetId: string, eventTimeMs: number): NewEvent {
