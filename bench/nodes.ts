@@ -65,6 +65,20 @@ function machineTicks(): number {
   return cpu.reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0);
 }
 
+/** The events tables' size with their indexes and TOAST. */
+async function eventBytes(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ bytes: string }>(
+      "SELECT pg_total_relation_size('events') + pg_total_relation_size('event_logs') AS bytes",
+    );
+    return Number(rows[0]!.bytes);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The PostgreSQL backends connected to the database (each node's pool), by pid. */
 async function backendPids(url: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: url });
@@ -130,8 +144,15 @@ export async function benchmarkNodes(options: NodesOptions): Promise<NodesFigure
   const figures: NodesFigures[] = [];
   try {
     console.log(`\n## Nodes on one PostgreSQL database: one fleet of ${formatCount(options.events)} events\n`);
+    const started = performance.now();
     const { fleetId } = await loadFleet(target.store, SCOPE, options.events, () => undefined);
+    const loadSeconds = (performance.now() - started) / 1000;
     const dbUrl = target.config.db!;
+    const bytes = await eventBytes(dbUrl);
+    console.log(
+      `Loaded in ${loadSeconds.toFixed(1)} s (${formatCount(options.events / loadSeconds)} events/s in-process, transactions of 50,000);` +
+        ` ${formatCount(bytes / options.events)} bytes per event (pg_total_relation_size of events and event_logs)\n`,
+    );
     const rng = new SeededRandom(options.requests);
     let tokens: (string | undefined)[] = [];
     for (const count of options.nodes) {
