@@ -1,4 +1,5 @@
 /** `liftlog serve`: run the service until SIGTERM/SIGINT, then drain and close cleanly. */
+import { constants } from "node:os";
 import { parseArgs } from "node:util";
 import {
   defaultConfig,
@@ -157,15 +158,34 @@ export async function serve(args: string[]): Promise<number> {
   }
 
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`liftlog: ${signal}, draining in-flight requests`);
+    let draining = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (draining) exitNow(signal);
+      draining = true;
+      console.log(`liftlog: ${signal}, draining in-flight requests (a second Ctrl-C or SIGTERM exits at once)`);
       void server.close().then(resolve);
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    // Registered for every signal, not once: a second one during a long drain must reach exitNow,
+    // not Node's default action, which would end the process without a word.
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
   });
   console.log("liftlog: stopped");
   return 0;
+}
+
+/**
+ * A second signal while draining: exit now, with the shell's status for death by that signal.
+ * Nothing acknowledged is lost: a write is answered only after its transaction committed (SQLite
+ * WAL with synchronous=FULL, a PostgreSQL COMMIT). A write still in flight was not answered: its
+ * transaction is all or nothing (an uncommitted one is rolled back, by SQLite from the WAL on the
+ * next open, by PostgreSQL when the connection drops), so its client retries it whole.
+ */
+function exitNow(signal: NodeJS.Signals): never {
+  console.log(
+    `liftlog: ${signal} while draining: exiting now; requests still in flight get no answer; every write already answered is stored`,
+  );
+  process.exit(128 + constants.signals[signal]);
 }
 
 export function redactPassword(url: string): string {

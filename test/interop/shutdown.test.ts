@@ -1,19 +1,21 @@
 /**
  * SIGTERM drains: a request in flight when the signal arrives completes, new connections are
  * refused, the process exits 0, and what was written before is there after a restart on the same
- * data directory (including the pagination secret: a NextToken from before resumes after).
+ * data directory (including the pagination secret: a NextToken from before resumes after). A second
+ * signal during the drain exits at once, and a restart finds every acknowledged write.
  */
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { DescribeFleetEventsCommand, ListFleetsCommand, paginateDescribeFleetEvents } from "@aws-sdk/client-gamelift";
-import { gamelift, ingest, registerFleet, startServer, type RunningServer } from "../helpers/server.js";
+import { gamelift, ingest, registerFleet, startServer, until, type RunningServer } from "../helpers/server.js";
 import { REGION, assertSameEvents, expectedLines, realisticEvents, sdkLine } from "./fleet-log.js";
 import { callInTwoParts } from "./raw-api.js";
+import { STORES } from "./stores.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -136,3 +138,79 @@ describe("SIGTERM drains in-flight requests; data survives a restart", () => {
     assert.doesNotMatch(server.output(), /InternalServiceException|Error:/);
   });
 });
+
+/** POST /_liftlog/events whose body stops halfway: a write in flight until `abort` or the server goes. */
+function halfSentIngest(endpoint: string, first: string): { response: Promise<unknown>; abort(): void } {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const aborter = new AbortController();
+  const response = fetch(`${endpoint}/_liftlog/events`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body,
+    duplex: "half",
+    signal: aborter.signal,
+  } as RequestInit).then(
+    (res) => `answered ${res.status}`,
+    (err: Error) => err,
+  );
+  controller.enqueue(new TextEncoder().encode(first));
+  return { response, abort: () => aborter.abort() };
+}
+
+for (const store of STORES) {
+  describe(`a second signal while draining exits at once, losing no acknowledged write (${store.name})`, { skip: store.skip }, () => {
+    for (const [firstSignal, secondSignal] of [
+      ["SIGTERM", "SIGINT"],
+      ["SIGINT", "SIGINT"],
+    ] as const) {
+      it(`${firstSignal} then ${secondSignal}: exit ${128 + osConstants.signals[secondSignal]} saying so; a restart reads every acknowledged event and no half-sent one`, async () => {
+        const { args, drop } = await store.open();
+        const dataDir = mkdtempSync(join(tmpdir(), "liftlog-second-signal-"));
+        const servers: RunningServer[] = [];
+        try {
+          const first = await startServer({ args, dataDir });
+          servers.push(first);
+          const fleet = await registerFleet(first.endpoint, REGION);
+          const events = realisticEvents(fleet.FleetId, 2500);
+          const ids = await ingest(first.endpoint, fleet.FleetArn, events, 500);
+          const expected = expectedLines(fleet.FleetId, ids, events);
+          // In flight through both signals: a batch whose body never finishes arriving.
+          const unfinished = halfSentIngest(
+            first.endpoint,
+            `{"FleetId": "${fleet.FleetArn}", "Events": [{"EventCode": "GENERIC_EVENT", "Message": "never acknowledged"}, `,
+          );
+          await sleep(300);
+          first.process.kill(firstSignal);
+          await until("the drain to start", async () => (/draining in-flight requests/.test(first.output()) ? true : undefined), 10_000);
+          await sleep(300);
+          assert.equal(first.process.exitCode, null, `still draining while a write is in flight:\n${first.output()}`);
+          first.process.kill(secondSignal);
+          const exited = await Promise.race([exitCode(first.process), sleep(20_000).then(() => "still running 20 s after")]);
+          assert.equal(exited, 128 + osConstants.signals[secondSignal], `exit status after the second signal:\n${first.output()}`);
+          assert.match(first.output(), new RegExp(`${secondSignal} while draining: exiting now`));
+          assert.doesNotMatch(first.output(), /liftlog: stopped/);
+          assert.ok((await unfinished.response) instanceof Error, "the unfinished write got no answer");
+
+          const second = await startServer({ args, dataDir });
+          servers.push(second);
+          const client = gamelift(second.endpoint, REGION);
+          try {
+            const lines: string[] = [];
+            for await (const page of paginateDescribeFleetEvents({ client, pageSize: 1000 }, { FleetId: fleet.FleetId })) {
+              lines.push(...page.Events!.map(sdkLine));
+            }
+            assertSameEvents(lines, expected, "after an exit mid-drain");
+          } finally {
+            client.destroy();
+          }
+          assert.equal(await second.stop(), 0, second.output());
+        } finally {
+          for (const s of servers) await s.stop("SIGKILL");
+          rmSync(dataDir, { recursive: true, force: true });
+          await drop();
+        }
+      });
+    }
+  });
+}
