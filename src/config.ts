@@ -99,15 +99,31 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): LiftlogConf
         ? parsePositive("LIFTLOG_COALESCE_WINDOW", env.LIFTLOG_COALESCE_WINDOW)
         : DEFAULT_COALESCE_WINDOW_SECONDS,
     feed: {
-      heartbeatSeconds: positiveOr(env, "LIFTLOG_FEED_HEARTBEAT_SECONDS", 15),
-      recheckSeconds: positiveOr(env, "LIFTLOG_FEED_RECHECK_SECONDS", 5),
-      stallSeconds: positiveOr(env, "LIFTLOG_FEED_STALL_SECONDS", 30),
+      heartbeatSeconds: feedSecondsOr(env, "LIFTLOG_FEED_HEARTBEAT_SECONDS", DEFAULT_FEED.heartbeatSeconds),
+      recheckSeconds: feedSecondsOr(env, "LIFTLOG_FEED_RECHECK_SECONDS", DEFAULT_FEED.recheckSeconds),
+      stallSeconds: feedSecondsOr(env, "LIFTLOG_FEED_STALL_SECONDS", DEFAULT_FEED.stallSeconds),
     },
   };
 }
 
-const positiveOr = (env: NodeJS.ProcessEnv, name: string, fallback: number) =>
-  env[name] !== undefined ? parsePositive(name, env[name]) : fallback;
+const feedSecondsOr = (env: NodeJS.ProcessEnv, name: string, fallback: number) =>
+  env[name] !== undefined ? parseFeedSeconds(name, env[name]) : fallback;
+
+/**
+ * The event stream's timings (heartbeat, re-check, stall) are timers: below a tenth of a second
+ * they would spin, and past a day they would pass Node's timer limit (24.8 days), which fires at once.
+ */
+export const DEFAULT_FEED = { heartbeatSeconds: 15, recheckSeconds: 5, stallSeconds: 30 } as const;
+
+export const FEED_SECONDS = { min: 0.1, max: 86_400 } as const;
+
+export function parseFeedSeconds(what: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !(n >= FEED_SECONDS.min && n <= FEED_SECONDS.max)) {
+    throw new Error(`${what} must be a number of seconds from ${FEED_SECONDS.min} to ${FEED_SECONDS.max}, got '${text}'`);
+  }
+  return n;
+}
 
 export const AUTH_MODES = ["default", "strict"] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];

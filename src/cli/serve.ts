@@ -8,6 +8,9 @@ import {
   parseAccounts,
   parseClockMode,
   parseCount,
+  parseFeedSeconds,
+  DEFAULT_FEED,
+  FEED_SECONDS,
   parsePositive,
   parseStageSeconds,
   DEFAULT_PORT,
@@ -61,7 +64,14 @@ ${stageDefaults()}
   --delivery-backoff-cap S    longest wait between two webhook attempts, in seconds (default ${DEFAULT_DELIVERY.backoffCapMs / 1000};
                       env LIFTLOG_DELIVERY_BACKOFF_CAP); waits start at 1 s and double
   --delivery-timeout S        seconds a receiver has to answer one attempt (default ${DEFAULT_DELIVERY.timeoutMs / 1000};
-                      env LIFTLOG_DELIVERY_TIMEOUT)`;
+                      env LIFTLOG_DELIVERY_TIMEOUT)
+  --feed-heartbeat S  seconds between keep-alive comments on an idle event stream (default ${DEFAULT_FEED.heartbeatSeconds};
+                      env LIFTLOG_FEED_HEARTBEAT_SECONDS)
+  --feed-recheck S    seconds between a stream's re-reads of the store, a backstop for a missed
+                      notification (default ${DEFAULT_FEED.recheckSeconds}; env LIFTLOG_FEED_RECHECK_SECONDS)
+  --feed-stall S      seconds a stream's reader may not read before it is cut off to resume later
+                      (default ${DEFAULT_FEED.stallSeconds}; env LIFTLOG_FEED_STALL_SECONDS)
+                      Each: ${FEED_SECONDS.min} to ${FEED_SECONDS.max} seconds`;
 
 /** The stages and their default lengths, a few per line under the flag's description. */
 function stageDefaults(): string {
@@ -100,6 +110,9 @@ export async function serve(args: string[]): Promise<number> {
       "delivery-max-attempts": { type: "string" },
       "delivery-backoff-cap": { type: "string" },
       "delivery-timeout": { type: "string" },
+      "feed-heartbeat": { type: "string" },
+      "feed-recheck": { type: "string" },
+      "feed-stall": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -132,6 +145,9 @@ export async function serve(args: string[]): Promise<number> {
     config.delivery.backoffCapMs = parsePositive("--delivery-backoff-cap", values["delivery-backoff-cap"]) * 1000;
   if (values["delivery-timeout"] !== undefined)
     config.delivery.timeoutMs = parsePositive("--delivery-timeout", values["delivery-timeout"]) * 1000;
+  if (values["feed-heartbeat"] !== undefined) config.feed.heartbeatSeconds = parseFeedSeconds("--feed-heartbeat", values["feed-heartbeat"]);
+  if (values["feed-recheck"] !== undefined) config.feed.recheckSeconds = parseFeedSeconds("--feed-recheck", values["feed-recheck"]);
+  if (values["feed-stall"] !== undefined) config.feed.stallSeconds = parseFeedSeconds("--feed-stall", values["feed-stall"]);
   if (values["clock-speed"] !== undefined) {
     config.clockSpeed = parsePositive("--clock-speed", values["clock-speed"]);
     config.clock = "scaled";

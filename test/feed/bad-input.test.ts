@@ -5,7 +5,8 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ingest, registerFleet, startServer, type RunningServer } from "../helpers/server.js";
+import { spawnSync } from "node:child_process";
+import { BIN, ingest, registerFleet, startServer, type RunningServer } from "../helpers/server.js";
 import { eventOf, mustOpen, openStream } from "../helpers/sse.js";
 
 const REGION = "us-west-2";
@@ -84,5 +85,38 @@ describe("event stream: bad input", () => {
     assert.equal(eventOf((await stream.waitFor(1))[0]!).EventId, id);
     stream.close();
     assert.doesNotMatch(server.output(), /InternalServiceException|Error:/);
+  });
+
+  it("serve refuses bad feed timings, from flags and from the environment, in one line naming the setting", () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [["--feed-heartbeat", "0"], {}, /^--feed-heartbeat must be a number of seconds from 0\.1 to 86400, got '0'$/],
+      [["--feed-heartbeat", "0.01"], {}, /^--feed-heartbeat must be a number of seconds from 0\.1 to 86400, got '0\.01'$/],
+      [["--feed-recheck", "soon"], {}, /^--feed-recheck must be a number of seconds from 0\.1 to 86400, got 'soon'$/],
+      [["--feed-recheck="], {}, /^--feed-recheck must be a number of seconds from 0\.1 to 86400, got ''$/],
+      [["--feed-stall", "1e9"], {}, /^--feed-stall must be a number of seconds from 0\.1 to 86400, got '1e9'$/],
+      [["--feed-stall=-5"], {}, /^--feed-stall must be a number of seconds from 0\.1 to 86400, got '-5'$/],
+      [
+        [],
+        { LIFTLOG_FEED_HEARTBEAT_SECONDS: "NaN" },
+        /^LIFTLOG_FEED_HEARTBEAT_SECONDS must be a number of seconds from 0\.1 to 86400, got 'NaN'$/,
+      ],
+      [[], { LIFTLOG_FEED_RECHECK_SECONDS: "0" }, /^LIFTLOG_FEED_RECHECK_SECONDS must be a number of seconds from 0\.1 to 86400, got '0'$/],
+      [
+        [],
+        { LIFTLOG_FEED_STALL_SECONDS: "3000000" },
+        /^LIFTLOG_FEED_STALL_SECONDS must be a number of seconds from 0\.1 to 86400, got '3000000'$/,
+      ],
+    ];
+    for (const [args, env, message] of cases) {
+      const what = `${args.join(" ")} ${JSON.stringify(env)}`;
+      const run = spawnSync(process.execPath, [BIN, "serve", "--port", "0", "--data-dir", ":memory:", ...args], {
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        timeout: 30_000,
+      });
+      assert.equal(run.status, 1, `${what}: ${run.stdout}${run.stderr}`);
+      assert.equal(run.stdout, "", what);
+      assert.match(run.stderr.trimEnd(), message, what);
+    }
   });
 });

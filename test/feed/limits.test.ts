@@ -39,7 +39,7 @@ describe("event stream limits", () => {
   let server: RunningServer;
   let fleet: { FleetId: string; FleetArn: string };
   before(async () => {
-    server = await startServer({ env: { LIFTLOG_FEED_STALL_SECONDS: "1" } });
+    server = await startServer({ args: ["--feed-stall", "1"] });
     fleet = await registerFleet(server.endpoint, REGION);
   });
   after(() => server?.dispose());

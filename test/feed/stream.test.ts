@@ -36,7 +36,7 @@ for (const store of STORES) {
 
     before(async () => {
       db = await store.open();
-      server = await startServer({ args: ["--clock", "manual", ...db.args], env: { LIFTLOG_FEED_HEARTBEAT_SECONDS: "0.3" } });
+      server = await startServer({ args: ["--clock", "manual", "--feed-heartbeat", "0.3", ...db.args] });
       client = gamelift(server.endpoint, REGION);
       fleet = await registerFleet(server.endpoint, REGION);
     });
