@@ -4,13 +4,14 @@
  */
 import type { IncomingMessage } from "node:http";
 import { timingSafeEqual, createHash } from "node:crypto";
-import { ServiceError, invalidRequest, serializationError } from "../protocol/errors.js";
-import { readBody } from "../protocol/http.js";
+import { ServiceError, invalidRequest } from "../protocol/errors.js";
+import { readBody, readChunks } from "../protocol/http.js";
 import type { Services } from "../operations/context.js";
-import { ingestEvents, registerFleet, type IngestEvent } from "../operations/ingest.js";
+import { IngestBatch, ingestEvents, registerFleet, type IngestEvent } from "../operations/ingest.js";
 import { SCENARIOS, describeScenario } from "../fleets/scenarios.js";
 import { injectFault } from "../operations/faults.js";
 import { decodePathSegment, parseJson } from "./json.js";
+import { NdjsonLines } from "./ndjson.js";
 import { subscriptionRoute } from "./subscriptions.js";
 
 export const ADMIN_BODY_LIMIT = 32 * 1024 * 1024;
@@ -36,18 +37,13 @@ export function checkAdminToken(req: IncomingMessage, token: string | undefined)
   }
 }
 
-function parseNdjson(body: Buffer): IngestEvent[] {
-  const lines = body.toString("utf8").split("\n");
-  const events: IngestEvent[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    try {
-      events.push(JSON.parse(line));
-    } catch (err) {
-      throw serializationError(`Line ${i + 1} is not valid JSON: ${(err as Error).message}. Nothing in this batch was stored.`);
-    }
-  });
-  return events;
+/** An NDJSON body, one event a line each naming its fleet, parsed and checked as it arrives and stored whole at its end. */
+async function ingestNdjson(services: Services, req: IncomingMessage) {
+  const batch = new IngestBatch(services);
+  const lines = new NdjsonLines((value) => batch.add(value as IngestEvent));
+  await readChunks(req, ADMIN_BODY_LIMIT, (chunk) => lines.push(chunk));
+  await lines.end();
+  return batch.finish();
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -64,11 +60,10 @@ export async function handleAdmin(services: Services, req: IncomingMessage, url:
     return { status: 200, body: await registerFleet(services, body as never) };
   }
   if (path === "/_liftlog/events" && method === "POST") {
-    const raw = await readBody(req, ADMIN_BODY_LIMIT);
     if ((req.headers["content-type"] ?? "").startsWith("application/x-ndjson")) {
-      return { status: 200, body: await ingestEvents(services, parseNdjson(raw)) };
+      return { status: 200, body: await ingestNdjson(services, req) };
     }
-    const body = parseJson(raw);
+    const body = parseJson(await readBody(req, ADMIN_BODY_LIMIT));
     if (!isObject(body) || !Array.isArray(body.Events)) {
       throw invalidRequest('Body must be {"FleetId": "<id or ARN>", "Events": [{"EventCode": ..., "Message": ...}, ...]}.');
     }

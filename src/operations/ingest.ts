@@ -6,12 +6,12 @@
  */
 import { retryStale } from "../fleets/lifecycle.js";
 import { fleetArn, newFleetId, parseFleetRef } from "../fleets/ids.js";
-import { validationProblems, satisfies } from "../model/validate.js";
+import { compileCheck, validationProblems, satisfies } from "../model/validate.js";
 import { conflict, invalidRequest, notFound } from "../protocol/errors.js";
 import { isUniqueViolation } from "../store/conflicts.js";
 import { newEventId } from "../store/event-ids.js";
 import { hasNul } from "../store/text.js";
-import type { FleetRecord, NewEvent, Scope } from "../store/types.js";
+import type { FleetRecord, NewEvent, Scope, StoredEvent } from "../store/types.js";
 import type { Services } from "./context.js";
 import { findFleet } from "./fleet-lookup.js";
 import { checkRegion } from "./regions.js";
@@ -134,14 +134,34 @@ function registrationScope(services: Services, input: RegisterFleetInput): { sco
   return { scope, fleetId };
 }
 
+/** The model's constraints on an event (EventCode enum, lengths, Count range), compiled once. */
+const eventSatisfiesModel = compileCheck("Event");
+const STRING_FIELDS = ["EventId", "EventCode", "Message", "ResourceId", "Log"] as const;
+
+/** The common case in one pass: an event every check below accepts. Anything else takes the slow path for its message. */
+function eventIsValid(e: Record<string, unknown>): boolean {
+  if (typeof e !== "object" || e === null || Array.isArray(e)) return false;
+  for (const key in e) if (!EVENT_FIELDS.has(key)) return false;
+  if (typeof e.EventCode !== "string" || typeof e.Message !== "string") return false;
+  for (const field of STRING_FIELDS) {
+    const value = e[field];
+    if (value !== undefined && (typeof value !== "string" || hasNul(value))) return false;
+  }
+  const t = e.EventTime;
+  if (t !== undefined && (typeof t !== "number" || !Number.isFinite(t) || t < 0 || t > 253402300799)) return false;
+  if (e.Count !== undefined && !Number.isInteger(e.Count)) return false;
+  return eventSatisfiesModel(e);
+}
+
 /** Checks one event's fields; returns its problem (naming the field) or undefined. */
 function eventProblem(e: Record<string, unknown>): string | undefined {
+  if (eventIsValid(e)) return undefined;
   if (typeof e !== "object" || e === null || Array.isArray(e)) return "must be a JSON object";
   const unknown = Object.keys(e).find((k) => !EVENT_FIELDS.has(k));
   if (unknown) return `has unknown field '${unknown}'; known fields are ${[...EVENT_FIELDS].join(", ")}`;
   if (e.EventCode === undefined) return "EventCode is required";
   if (e.Message === undefined) return "Message is required";
-  for (const field of ["EventId", "EventCode", "Message", "ResourceId", "Log"] as const) {
+  for (const field of STRING_FIELDS) {
     if (e[field] !== undefined && typeof e[field] !== "string") return `${field} must be a string`;
     if (typeof e[field] === "string" && hasNul(e[field])) return `${field} must not contain U+0000 (NUL), which liftlog does not store`;
   }
@@ -159,89 +179,157 @@ function eventProblem(e: Record<string, unknown>): string | undefined {
   return problems[0];
 }
 
-export async function ingestEvents(
-  services: Services,
-  batch: IngestEvent[],
-  defaultFleet?: string,
-  bodyScope?: { Region?: unknown; AccountId?: unknown },
-): Promise<{ EventIds: string[] }> {
-  if (batch.length === 0) throw invalidRequest("Events must hold at least one event.");
-  if (batch.length > MAX_INGEST_BATCH)
-    throw invalidRequest(`A batch holds at most ${MAX_INGEST_BATCH} events; this one has ${batch.length}. Split it.`);
-  const now = services.clock.now();
-  const fleets = new Map<string, FleetRecord>();
-  const byScope = new Map<string, { scope: Scope; events: NewEvent[] }>();
-  const order: { key: string; index: number }[] = [];
-  const givenIds = new Set<string>();
+/** A fleet reference of the batch (FleetId, Region, AccountId as given) and what it resolved to. */
+interface Resolved {
+  ref: unknown;
+  region: unknown;
+  accountId: unknown;
+  scope: Scope;
+  fleet: FleetRecord;
+}
 
-  for (const [i, raw] of batch.entries()) {
-    const where = `Events[${i}]`;
-    const problem = eventProblem(raw as unknown as Record<string, unknown>);
-    if (problem) throw invalidRequest(`${where}: ${problem}. Nothing in this batch was stored.`);
-    if (raw.EventId !== undefined) {
-      if (givenIds.has(raw.EventId))
-        throw conflict(`${where}: EventId ${raw.EventId} appears twice in this batch. Nothing in this batch was stored.`);
-      givenIds.add(raw.EventId);
+/**
+ * One ingest batch, built event by event as events arrive (a JSON body's array, an NDJSON stream's
+ * lines), then stored whole by finish(): all or nothing. The answer names the first bad event, as
+ * if every event had been checked in order; after it the rest are only counted. A fleet reference
+ * is checked and looked up once per batch.
+ */
+export class IngestBatch {
+  private readonly events: NewEvent[] = [];
+  private readonly givenIds = new Set<string>();
+  /** Resolved fleet references by FleetId, and the last one used (a JSON batch names one fleet). */
+  private readonly resolved = new Map<unknown, Resolved[]>();
+  private last: Resolved | undefined;
+  private scope: Scope | undefined;
+  private mixedScopes = false;
+  private failure: unknown;
+  private readonly now: number;
+  /** Events offered, counted past the batch limit too (its message says how many). */
+  private count = 0;
+
+  constructor(
+    private readonly services: Services,
+    private readonly defaultFleet?: string,
+    private readonly bodyScope?: { Region?: unknown; AccountId?: unknown },
+  ) {
+    this.now = services.clock.now();
+  }
+
+  /**
+   * Takes the next event. Returns a promise when its fleet is new to the batch and must be looked
+   * up; await it before adding the next event, so that events keep their order.
+   */
+  add(raw: IngestEvent): Promise<void> | undefined {
+    const index = this.count++;
+    if (this.failure !== undefined || index >= MAX_INGEST_BATCH) return undefined;
+    try {
+      const where = `Events[${index}]`;
+      const problem = eventProblem(raw as unknown as Record<string, unknown>);
+      if (problem) throw invalidRequest(`${where}: ${problem}.${NOTHING_STORED}`);
+      if (raw.EventId !== undefined) {
+        if (this.givenIds.has(raw.EventId))
+          throw conflict(`${where}: EventId ${raw.EventId} appears twice in this batch.${NOTHING_STORED}`);
+        this.givenIds.add(raw.EventId);
+      }
+      const ref = raw.FleetId ?? this.defaultFleet;
+      const region = raw.Region ?? this.bodyScope?.Region;
+      const accountId = raw.AccountId ?? this.bodyScope?.AccountId;
+      const last = this.last;
+      if (last && last.ref === ref && last.region === region && last.accountId === accountId) return this.push(raw, last);
+      const known = this.resolved.get(ref)?.find((r) => r.region === region && r.accountId === accountId);
+      if (known) return this.push(raw, known);
+      return this.lookUp(where, raw, ref, region, accountId).catch((err: unknown) => {
+        this.failure = err;
+      });
+    } catch (err) {
+      this.failure = err;
+      return undefined;
     }
-    const ref = raw.FleetId ?? defaultFleet;
+  }
+
+  private async lookUp(where: string, raw: IngestEvent, ref: unknown, region: unknown, accountId: unknown): Promise<void> {
     if (typeof ref !== "string" || !satisfies(ref, "FleetIdOrArn")) {
       throw invalidRequest(
-        `${where}: FleetId must be a fleet ID (fleet-...) or fleet ARN, got ${JSON.stringify(ref ?? null)}. Nothing in this batch was stored.`,
+        `${where}: FleetId must be a fleet ID (fleet-...) or fleet ARN, got ${JSON.stringify(ref ?? null)}.${NOTHING_STORED}`,
       );
     }
-    const scope = fleetRefScope(
-      services,
-      `${where}: `,
-      ref,
-      raw.Region ?? bodyScope?.Region,
-      raw.AccountId ?? bodyScope?.AccountId,
-      NOTHING_STORED,
-    );
-    const key = `${scope.accountId}/${scope.region}/${ref}`;
-    let fleet = fleets.get(key);
+    const scope = fleetRefScope(this.services, `${where}: `, ref, region, accountId, NOTHING_STORED);
+    const fleet = await findFleet(this.services.store, scope, ref);
     if (!fleet) {
-      fleet = await findFleet(services.store, scope, ref);
-      if (!fleet)
-        throw notFound(
-          `${where}: fleet ${ref} not found in account ${scope.accountId}, region ${scope.region}. Nothing in this batch was stored.`,
-        );
-      fleets.set(key, fleet);
+      throw notFound(`${where}: fleet ${ref} not found in account ${scope.accountId}, region ${scope.region}.${NOTHING_STORED}`);
     }
-    const group = `${scope.accountId}/${scope.region}`;
-    if (!byScope.has(group)) byScope.set(group, { scope, events: [] });
-    const events = byScope.get(group)!.events;
-    order.push({ key: group, index: events.length });
-    events.push({
+    const resolved: Resolved = { ref, region, accountId, scope, fleet };
+    const same = this.resolved.get(ref);
+    if (same) same.push(resolved);
+    else this.resolved.set(ref, [resolved]);
+    this.push(raw, resolved);
+  }
+
+  private push(raw: IngestEvent, resolved: Resolved): undefined {
+    this.last = resolved;
+    const { scope, fleet } = resolved;
+    if (!this.scope) this.scope = scope;
+    else if (this.scope.accountId !== scope.accountId || this.scope.region !== scope.region) this.mixedScopes = true;
+    const event: NewEvent = {
       eventId: raw.EventId ?? newEventId(),
       fleetId: fleet.fleetId,
       resourceId: raw.ResourceId ?? fleet.fleetId,
       eventCode: raw.EventCode,
       message: raw.Message,
-      eventTimeMs: raw.EventTime !== undefined ? Math.round(raw.EventTime * 1000) : now,
-      ...(raw.Count !== undefined ? { count: raw.Count } : {}),
-      ...(raw.Log !== undefined ? { log: raw.Log } : {}),
-    });
+      eventTimeMs: raw.EventTime !== undefined ? Math.round(raw.EventTime * 1000) : this.now,
+    };
+    if (raw.Count !== undefined) event.count = raw.Count;
+    if (raw.Log !== undefined) event.log = raw.Log;
+    this.events.push(event);
+    return undefined;
   }
-  if (byScope.size > 1) {
-    throw invalidRequest("A batch may only hold events of one account and region; send one batch per account and region.");
+
+  /** Stores the batch in one transaction, or throws the answer for its first problem. */
+  async finish(): Promise<{ EventIds: string[] }> {
+    if (this.count === 0) throw invalidRequest("Events must hold at least one event.");
+    if (this.count > MAX_INGEST_BATCH)
+      throw invalidRequest(`A batch holds at most ${MAX_INGEST_BATCH} events; this one has ${this.count}. Split it.`);
+    if (this.failure !== undefined) throw this.failure;
+    if (this.mixedScopes) {
+      throw invalidRequest("A batch may only hold events of one account and region; send one batch per account and region.");
+    }
+    const stored = await this.store(this.scope!);
+    return { EventIds: stored.map((e) => e.eventId) };
   }
-  const [{ scope, events }] = [...byScope.values()] as [{ scope: Scope; events: NewEvent[] }];
-  let stored;
-  try {
-    // Statuses follow from the fleets as they are when written: when another node wrote one first,
-    // the batch is redone from fresh reads.
-    let read = [...fleets.values()];
-    let attempts = 0;
-    stored = await retryStale(async () => {
-      if (attempts++ > 0) read = await Promise.all(read.map(async (f) => (await services.store.getFleet(f, f.fleetId)) ?? f));
-      const updated = read.map((f) => followStatus(f, events)).filter((f): f is FleetRecord => !!f);
-      return services.store.appendEvents(scope, events, updated);
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    throw conflict("An EventId of this batch is already stored on this server (events keep their IDs). Nothing in this batch was stored.");
+
+  private async store(scope: Scope): Promise<StoredEvent[]> {
+    const { services, events } = this;
+    // One record per fleet, however many ways the batch named it.
+    let read = [...new Map([...this.resolved.values()].flat().map(({ fleet }) => [fleet.fleetId, fleet])).values()];
+    try {
+      // Statuses follow from the fleets as they are when written: when another node wrote one first,
+      // the batch is redone from fresh reads.
+      let attempts = 0;
+      return await retryStale(async () => {
+        if (attempts++ > 0) read = await Promise.all(read.map(async (f) => (await services.store.getFleet(f, f.fleetId)) ?? f));
+        const updated = read.map((f) => followStatus(f, events)).filter((f): f is FleetRecord => !!f);
+        return services.store.appendEvents(scope, events, updated);
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      throw conflict(`An EventId of this batch is already stored on this server (events keep their IDs).${NOTHING_STORED}`);
+    }
   }
-  return { EventIds: order.map(({ index }) => stored[index]!.eventId) };
+}
+
+/** Ingests a batch given whole (a JSON body's Events). */
+export async function ingestEvents(
+  services: Services,
+  events: IngestEvent[],
+  defaultFleet?: string,
+  bodyScope?: { Region?: unknown; AccountId?: unknown },
+): Promise<{ EventIds: string[] }> {
+  const batch = new IngestBatch(services, defaultFleet, bodyScope);
+  for (const event of events) {
+    const lookup = batch.add(event);
+    if (lookup) await lookup;
+  }
+  return batch.finish();
 }
 
 /** The external fleet's record after these events, or undefined when its status does not move. */

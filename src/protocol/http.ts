@@ -13,15 +13,27 @@ export class ClientGone extends Error {}
 
 /** Reads the whole body, refusing (413) anything over `limit` bytes without buffering it. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await readChunks(req, limit, (chunk) => {
+    chunks.push(chunk);
+  });
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Hands the body to `take` a chunk at a time as it arrives (awaiting what `take` returns), refusing
+ * (413) anything over `limit` bytes: past the limit nothing more is handed over, and the error comes
+ * once the rest has been read and dropped.
+ */
+export async function readChunks(req: IncomingMessage, limit: number, take: (chunk: Buffer) => Promise<void> | void): Promise<void> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit + DISCARD_LIMIT) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
       if (size > limit + DISCARD_LIMIT) throw tooLarge(limit);
-      if (size <= limit) chunks.push(chunk as Buffer);
+      if (size <= limit) await take(chunk as Buffer);
     }
   } catch (err) {
     if (err instanceof ServiceError) throw err;
@@ -29,7 +41,6 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     throw err;
   }
   if (size > limit) throw tooLarge(limit);
-  return Buffer.concat(chunks);
 }
 
 export function send(
