@@ -11,7 +11,8 @@
  * client, and the same pages straight from the store (queryEvents with the same cursor). It prints
  * the ratio server / in-process for each, and one figure through the real AWS SDK v3 client.
  * Then it times ingest through the server's admin API (--ingest events per figure, default
- * 100,000, in batches of 1,000 and 5,000 from 1 and 4 clients), and the retention job deleting the
+ * 100,000, in JSON batches and NDJSON streams of 5,000 from 1 and 2 clients, each against the same
+ * batches through appendEvents in-process: bench/ingest.ts), and the retention job deleting the
  * older half of the fleet while a reader pages through the newer half.
  * Then liftlog against its floor under 8 concurrent clients, and bytes per stored event (bench/floor.ts:
  * --floor-events, default 200,000; --floor-requests per mix and server, default 4,000).
@@ -25,7 +26,7 @@ import { SeededRandom } from "../src/seed/random.js";
 import type { Cursor, Scope, Store } from "../src/store/types.js";
 import { gamelift, startServer, type RunningServer } from "../test/helpers/server.js";
 import { RawGameLiftClient } from "./http-client.js";
-import { measureIngest, type IngestFigures } from "./ingest.js";
+import { benchmarkIngest, ingestRows, type IngestFigures } from "./ingest.js";
 import { loadFleet } from "./load.js";
 import { formatCount, formatMs, measure, table, wholeNumber, type Figures } from "./measure.js";
 import { measureRetention, type RetentionFigures } from "./retention.js";
@@ -36,12 +37,6 @@ import { benchmarkFloor } from "./floor.js";
 
 const LIMIT = 100;
 const SCOPE: Scope = { accountId: "000000000000", region: "us-east-1" };
-const INGEST_SETUPS = [
-  { batch: 1_000, clients: 1 },
-  { batch: 1_000, clients: 4 },
-  { batch: 5_000, clients: 1 },
-  { batch: 5_000, clients: 4 },
-];
 
 interface Options {
   events: number;
@@ -150,7 +145,7 @@ async function benchmark(options: Options, target: BenchTarget): Promise<EngineF
     raw = new RawGameLiftClient(server.endpoint, SCOPE.region);
     const pages = await walk(raw, target.store, fleetId, options.events);
     const { scenarios, sdk } = await run(options, target, server, raw, fleetId, pages);
-    const ingest = await ingestAll(options, server);
+    const ingest = await benchmarkIngest(server.endpoint, target.store, SCOPE, options.ingest, checkpoint);
     const retention = await retentionUnderLoad(options, target, raw, fleetId, pages);
     return { engine: target.engine, loadSeconds: seconds, scenarios, sdk, ingest, retention };
   } finally {
@@ -317,31 +312,6 @@ async function run(
 
 const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
 
-/** Ingest through the server's admin API, one figure per batch size and client count. */
-async function ingestAll(options: Options, server: RunningServer): Promise<IngestFigures[]> {
-  const figures: IngestFigures[] = [];
-  for (const setup of INGEST_SETUPS)
-    figures.push(await measureIngest(server.endpoint, SCOPE, { ...setup, events: options.ingest }, checkpoint));
-  console.log(
-    `\nIngest through POST /_liftlog/events (JSON), each client its own fleet and connection, batches back to back` +
-      ` after one warm-up batch per client\n`,
-  );
-  console.log(
-    table(
-      ["events per batch", "clients", "events", "events/s", "batch p50 ms", "batch p99 ms"],
-      figures.map((f) => [
-        formatCount(f.batch),
-        String(f.clients),
-        formatCount(f.events),
-        formatCount(f.perSecond),
-        formatMs(f.p50Ms),
-        formatMs(f.p99Ms),
-      ]),
-    ),
-  );
-  return figures;
-}
-
 /**
  * The retention job deletes the older half of the fleet (every event older than the last event of
  * the middle page) while a reader pages through the newer half; then checks that exactly the events
@@ -411,11 +381,7 @@ function printComparison(options: Options, results: EngineFigures[]): void {
     row(`${scenario.name}: server / in-process (mean)`, (r) => ratio(of(r).server.meanMs, of(r).store.meanMs));
   });
   row("random depth, AWS SDK v3: req/s", (r) => formatCount(r.sdk.perSecond));
-  INGEST_SETUPS.forEach(({ batch, clients }, k) =>
-    row(`ingest, ${formatCount(batch)} per batch, ${clients} client${clients > 1 ? "s" : ""}: events/s`, (r) =>
-      formatCount(r.ingest[k]!.perSecond),
-    ),
-  );
+  ingestRows(row, (r) => r.ingest);
   row("retention: events deleted", (r) => formatCount(r.retention.deleted));
   row("retention: events/s deleted", (r) => formatCount(r.retention.perSecond));
   row("reader p99 ms before / during retention", (r) => `${formatMs(r.retention.before.p99Ms)} / ${formatMs(r.retention.during.p99Ms)}`);

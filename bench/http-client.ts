@@ -31,9 +31,9 @@ export class RawGameLiftClient {
     return this.post("/", { ...this.headers, "X-Amz-Target": `GameLift.${operation}` }, body);
   }
 
-  /** POSTs a JSON body to an admin endpoint such as /_liftlog/events; a non-200 answer is an error that quotes the server. */
-  async admin(path: string, body: string): Promise<Buffer> {
-    return okBody(path, await this.post(path, { "Content-Type": "application/json" }, body));
+  /** POSTs a body (JSON unless told) to an admin endpoint such as /_liftlog/events; a non-200 answer is an error that quotes the server. */
+  async admin(path: string, body: string, contentType = "application/json"): Promise<Buffer> {
+    return okBody(path, await this.post(path, { "Content-Type": contentType }, body));
   }
 
   private post(path: string, headers: Record<string, string>, body: string): Promise<RawResponse> {

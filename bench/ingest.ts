@@ -1,83 +1,195 @@
 /**
- * Ingest throughput through the real server's admin API: `clients` concurrent clients, each with
- * its own fleet (registered through POST /_liftlog/fleets) and its own keep-alive connection, post
- * batches of `batch` events to POST /_liftlog/events back to back. Bodies are built before the
- * clock starts; every answer must carry one distinct EventId per event sent.
+ * Ingest throughput through the real server's admin API, and what HTTP and validation cost on top of
+ * the store: `clients` concurrent clients, each with its own fleet (registered through
+ * POST /_liftlog/fleets) and its own keep-alive connection, post batches of `batch` events to
+ * POST /_liftlog/events back to back, as JSON bodies or NDJSON streams (one event a line, each
+ * naming its fleet). Bodies are built before the clock starts; every answer must carry one distinct
+ * EventId per event sent. Right after, the same batches (as store events with their IDs) go to the
+ * store's appendEvents in-process from as many concurrent callers, on the same data.
  */
 import { SeededRandom } from "../src/seed/random.js";
-import type { Scope } from "../src/store/types.js";
+import { newEventId } from "../src/store/event-ids.js";
+import type { NewEvent, Scope, Store } from "../src/store/types.js";
 import { RawGameLiftClient } from "./http-client.js";
 import { benchEvent } from "./load.js";
-import { percentiles } from "./measure.js";
+import { formatCount, formatMs, percentiles, table } from "./measure.js";
 
-export interface IngestFigures {
+export interface IngestSetup {
+  format: "JSON" | "NDJSON";
   batch: number;
   clients: number;
+}
+
+export const INGEST_SETUPS: IngestSetup[] = [
+  { format: "JSON", batch: 5_000, clients: 1 },
+  { format: "JSON", batch: 5_000, clients: 2 },
+  { format: "NDJSON", batch: 5_000, clients: 1 },
+  { format: "NDJSON", batch: 5_000, clients: 2 },
+];
+
+export interface IngestFigures extends IngestSetup {
   /** Events timed (a warm-up batch per client is not counted). */
   events: number;
   perSecond: number;
   /** Latency of one batch. */
   p50Ms: number;
   p99Ms: number;
+  /** The same batches through the store's appendEvents in-process. */
+  inProcessPerSecond: number;
+}
+
+/** One event as the admin API takes it. */
+interface WireEvent {
+  EventCode: string;
+  Message: string;
+  EventTime: number;
+  Count?: number;
+  Log?: string;
+}
+
+interface Client {
+  http: RawGameLiftClient;
+  fleetId: string;
+  fleetArn: string;
+  /** The warm-up batch first, then the timed ones. */
+  batches: WireEvent[][];
+  bodies: string[];
+}
+
+/** Every setup in turn on one running server; prints a table and returns the figures. */
+export async function benchmarkIngest(
+  endpoint: string,
+  store: Store,
+  scope: Scope,
+  events: number,
+  checkpoint: () => void,
+): Promise<IngestFigures[]> {
+  const figures: IngestFigures[] = [];
+  for (const setup of INGEST_SETUPS) figures.push(await measureIngest(endpoint, store, scope, { ...setup, events }, checkpoint));
+  console.log(
+    `\nIngest through POST /_liftlog/events, each client its own fleet and connection, batches back to back after one` +
+      ` warm-up batch per client; in-process: the same batches through the store's appendEvents from as many callers\n`,
+  );
+  console.log(
+    table(
+      [
+        "body",
+        "events per batch",
+        "clients",
+        "events",
+        "events/s",
+        "batch p50 ms",
+        "batch p99 ms",
+        "in-process events/s",
+        "HTTP / in-process",
+      ],
+      figures.map((f) => [
+        f.format,
+        formatCount(f.batch),
+        String(f.clients),
+        formatCount(f.events),
+        formatCount(f.perSecond),
+        formatMs(f.p50Ms),
+        formatMs(f.p99Ms),
+        formatCount(f.inProcessPerSecond),
+        `${(f.perSecond / f.inProcessPerSecond).toFixed(2)}×`,
+      ]),
+    ),
+  );
+  return figures;
+}
+
+/** The comparison table's rows for these figures: `row(name, value of one engine's figures)`. */
+export function ingestRows<R>(row: (name: string, value: (r: R) => string) => void, of: (r: R) => IngestFigures[]): void {
+  INGEST_SETUPS.forEach(({ format, batch, clients }, k) => {
+    const name = `ingest ${format}, ${formatCount(batch)} per batch, ${clients} client${clients > 1 ? "s" : ""}`;
+    row(`${name}: events/s`, (r) => formatCount(of(r)[k]!.perSecond));
+    row(`${name}: HTTP / in-process`, (r) => `${(of(r)[k]!.perSecond / of(r)[k]!.inProcessPerSecond).toFixed(2)}×`);
+  });
 }
 
 /** Runs `events` events (rounded down to whole batches per client, at least one each) in `batch`-sized posts from `clients` clients. */
 export async function measureIngest(
   endpoint: string,
+  store: Store,
   scope: Scope,
-  setup: { batch: number; clients: number; events: number },
+  setup: IngestSetup & { events: number },
   checkpoint: () => void,
 ): Promise<IngestFigures> {
-  const { batch, clients } = setup;
+  const { batch, clients, format } = setup;
   const batchesPerClient = Math.max(1, Math.floor(setup.events / (batch * clients)));
   const rng = new SeededRandom(batch * 31 + clients);
-  const workers = await Promise.all(
+  const workers: Client[] = await Promise.all(
     Array.from({ length: clients }, async () => {
-      const client = new RawGameLiftClient(endpoint, scope.region);
-      const registered = await client.admin(
+      const http = new RawGameLiftClient(endpoint, scope.region);
+      const registered = await http.admin(
         "/_liftlog/fleets",
         JSON.stringify({ Name: "bench-ingest", Region: scope.region, AccountId: scope.accountId }),
       );
-      const { FleetId: fleetId } = JSON.parse(registered.toString("utf8")) as { FleetId: string };
-      // One warm-up batch, then the timed ones.
-      const bodies = Array.from({ length: batchesPerClient + 1 }, () => ingestBody(rng, scope, fleetId, batch));
-      return { client, bodies };
+      const { FleetId: fleetId, FleetArn: fleetArn } = JSON.parse(registered.toString("utf8")) as { FleetId: string; FleetArn: string };
+      const batches = Array.from({ length: batchesPerClient + 1 }, () => wireBatch(rng, fleetId, batch));
+      const bodies = batches.map((events) => (format === "JSON" ? jsonBody(scope, fleetId, events) : ndjsonBody(fleetArn, events)));
+      return { http, fleetId, fleetArn, batches, bodies };
     }),
   );
+  const contentType = format === "JSON" ? "application/json" : "application/x-ndjson";
   const ids = new Set<string>();
-  const post = async (client: RawGameLiftClient, body: string) => {
+  const post = async (client: Client, body: string) => {
     checkpoint();
-    const out = JSON.parse((await client.admin("/_liftlog/events", body)).toString("utf8")) as { EventIds: string[] };
+    const out = JSON.parse((await client.http.admin("/_liftlog/events", body, contentType)).toString("utf8")) as { EventIds: string[] };
     if (out.EventIds.length !== batch) throw new Error(`ingest answered ${out.EventIds.length} EventIds for ${batch} events`);
     for (const id of out.EventIds) ids.add(id);
   };
   try {
-    await Promise.all(workers.map(({ client, bodies }) => post(client, bodies[0]!)));
+    await Promise.all(workers.map((client) => post(client, client.bodies[0]!)));
     const latencies: number[] = [];
-    const started = process.hrtime.bigint();
-    await Promise.all(
-      workers.map(async ({ client, bodies }) => {
-        for (const body of bodies.slice(1)) {
-          const t0 = process.hrtime.bigint();
-          await post(client, body);
-          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        }
-      }),
+    const seconds = await timed(() =>
+      Promise.all(
+        workers.map(async (client) => {
+          for (const body of client.bodies.slice(1)) {
+            const t0 = process.hrtime.bigint();
+            await post(client, body);
+            latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          }
+        }),
+      ),
     );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const events = batchesPerClient * clients * batch;
     if (ids.size !== events + clients * batch)
       throw new Error(`ingest returned ${ids.size} distinct EventIds for ${events + clients * batch} events`);
-    return { batch, clients, events, perSecond: events / seconds, ...percentiles(latencies) };
+    const inProcessSeconds = await appendInProcess(store, scope, workers);
+    return { ...setup, events, perSecond: events / seconds, ...percentiles(latencies), inProcessPerSecond: events / inProcessSeconds };
   } finally {
-    for (const { client } of workers) client.close();
+    for (const { http } of workers) http.close();
   }
 }
 
-/** One POST /_liftlog/events body: events of the last minute, so that retention never takes them. */
-function ingestBody(rng: SeededRandom, scope: Scope, fleetId: string, batch: number): string {
+/** The timed batches again, as store events with new IDs, through appendEvents from one caller per client; seconds taken. */
+async function appendInProcess(store: Store, scope: Scope, workers: Client[]): Promise<number> {
+  const batches = workers.map(({ fleetId, batches }) => batches.slice(1).map((events) => storeEvents(fleetId, events)));
+  return timed(() =>
+    Promise.all(
+      batches.map(async (mine) => {
+        for (const events of mine) {
+          await store.appendEvents(scope, events);
+          // A synchronous store never yields; let the other callers take turns, as the server's clients do.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }),
+    ),
+  );
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** One batch of events of the last minute, so that retention never takes them. */
+function wireBatch(rng: SeededRandom, fleetId: string, batch: number): WireEvent[] {
   const now = Date.now();
-  const events = Array.from({ length: batch }, () => {
+  return Array.from({ length: batch }, () => {
     const e = benchEvent(rng, fleetId, now - rng.int(0, 60_000));
     return {
       EventCode: e.eventCode,
@@ -87,5 +199,25 @@ function ingestBody(rng: SeededRandom, scope: Scope, fleetId: string, batch: num
       ...(e.log !== undefined ? { Log: e.log } : {}),
     };
   });
-  return JSON.stringify({ FleetId: fleetId, Region: scope.region, AccountId: scope.accountId, Events: events });
+}
+
+const jsonBody = (scope: Scope, fleetId: string, events: WireEvent[]) =>
+  JSON.stringify({ FleetId: fleetId, Region: scope.region, AccountId: scope.accountId, Events: events });
+
+/** One event a line, each naming its fleet by ARN (which carries its account and region). */
+const ndjsonBody = (fleetArn: string, events: WireEvent[]) =>
+  events.map((e) => JSON.stringify({ FleetId: fleetArn, ...e })).join("\n") + "\n";
+
+/** The store events the server makes of `events`. */
+function storeEvents(fleetId: string, events: WireEvent[]): NewEvent[] {
+  return events.map((e) => ({
+    eventId: newEventId(),
+    fleetId,
+    resourceId: fleetId,
+    eventCode: e.EventCode,
+    message: e.Message,
+    eventTimeMs: Math.round(e.EventTime * 1000),
+    ...(e.Count !== undefined ? { count: e.Count } : {}),
+    ...(e.Log !== undefined ? { log: e.Log } : {}),
+  }));
 }
