@@ -54,7 +54,7 @@ const CLAIM_LEASE_MS = 60_000;
 const POLL_MS = 30_000;
 
 /** Runs async work one at a time per key. */
-class KeyedLock {
+export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, work: () => Promise<T>): Promise<T> {

@@ -15,6 +15,7 @@ import {
   stateMessage,
   type MessageContext,
 } from "./messages.js";
+import { cancelDeployments, deploymentFailure, locationDeployed } from "./deployments.js";
 import { evaluateScaling } from "./scaling.js";
 import { creationPath, LOCATION_PATH, scenario, type PathEntry } from "./scenarios.js";
 import type { Capacity, FleetState, Peering, Scheduled, Transition } from "./state.js";
@@ -119,6 +120,8 @@ export function creationStep(t: Transition, index: number): void {
   if (entry.code === "FLEET_STATE_ACTIVE") becameActive(t);
   if (entry.code === "FLEET_STATE_ERROR") failed(t);
   const next = path[index + 1];
+  // A container fleet's first deployment is done in its home Region once the fleet runs (or, with no game server group, is CREATED).
+  if (entry.code === "FLEET_STATE_ACTIVE" || (!next && entry.code !== "FLEET_STATE_ERROR")) locationDeployed(t, t.home);
   if (next) t.schedule({ kind: "create", index: index + 1 }, t.at + t.stage(next.after));
 }
 
@@ -161,6 +164,7 @@ function locationStep(t: Transition, location: string, index: number): void {
   const capacity = t.state.capacity[location]!;
   capacity.active += capacity.pending;
   capacity.pending = 0;
+  locationDeployed(t, location);
 }
 
 function cycleStep(t: Transition, index: number): void {
@@ -180,7 +184,9 @@ function cycleStep(t: Transition, index: number): void {
 export function emitRuntime(t: Transition, code: string, resourceId: string, message?: string) {
   const c = context(t, resourceId);
   const log = code.startsWith("SERVER_PROCESS_") ? processLog(code, c) : undefined;
-  return t.emit(code, message ?? runtimeMessage(code, c), { resourceId, coalesce: true, ...(log !== undefined ? { log } : {}) });
+  const event = t.emit(code, message ?? runtimeMessage(code, c), { resourceId, coalesce: true, ...(log !== undefined ? { log } : {}) });
+  deploymentFailure(t, code);
+  return event;
 }
 
 /** GameLift replaces a lost instance: a new one starts (PENDING) and becomes ACTIVE after the replacing stage. */
@@ -235,6 +241,7 @@ export function removeLocation(t: Transition, location: string): void {
 /** DeleteFleet: DELETING now (its remote locations too), FLEET_DELETED and TERMINATED after the deleting stage. */
 export function beginDeletion(t: Transition): void {
   t.cancel(() => true);
+  if (t.state) cancelDeployments(t);
   t.setStatus("DELETING");
   moveLocations(t, (status) => status !== "DELETED" && status !== "DELETING", "DELETING");
   t.schedule({ kind: "delete" }, t.at + t.stage("deleting"));
@@ -261,7 +268,8 @@ export function endFleet(t: Transition): void {
 /**
  * A container fleet deployment on an ACTIVE fleet: the fleet (its home Region) and each ACTIVE remote
  * location go UPDATING, and after the updating stage each location and then the fleet are ACTIVE
- * again. A deployment already under way is replaced by the new one and finishes with it.
+ * again. A deployment already under way is replaced by the new one and finishes with it. (What the
+ * deployment itself records, and how it fails, is deployments.ts's.)
  */
 export function startDeployment(t: Transition): void {
   t.cancel((s) => s.kind === "deploy");
@@ -274,9 +282,11 @@ export function startDeployment(t: Transition): void {
 }
 
 function finishDeployment(t: Transition): void {
+  const updating = Object.keys(t.state.locations).filter((l) => t.state.locations[l] === "UPDATING");
   moveLocations(t, (status) => status === "UPDATING", "ACTIVE");
   t.setStatus("ACTIVE");
   t.emit("FLEET_STATE_ACTIVE", stateMessage(t.id, "ACTIVE"));
+  for (const location of [...updating, t.home]) locationDeployed(t, location);
 }
 
 export function expire(t: Transition): void {

@@ -40,6 +40,7 @@ export const STAGES = {
   terminating: 60,
   replacing: 60,
   "vpc-peering": 30,
+  copying: 30,
 } as const;
 
 export type Stage = keyof typeof STAGES;

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { RuntimeConfiguration } from "@aws-sdk/client-gamelift";
 import { newEventId } from "../store/event-ids.js";
 import type { FleetRecord, NewEvent } from "../store/types.js";
+import type { Deployment } from "./deployments.js";
 import type { StoredScalingPolicy } from "./scaling.js";
 import type { FleetKind, Stage, StageDurations } from "./scenarios.js";
 
@@ -72,6 +73,8 @@ export interface FleetState {
   launchedMs?: Record<string, number>;
   /** PutScalingPolicy's policies, evaluated once a minute (scaling.ts). */
   scalingPolicies?: StoredScalingPolicy[];
+  /** Container fleets: their deployments, oldest first (deployments.ts). */
+  deployments?: Deployment[];
   /** Anywhere fleets: registered computes, oldest first; runtime events name the first. */
   computes?: RegisteredCompute[];
   /** The time of the fleet's latest event: each later event is at least 1 ms after it, so event times alone give their order. */

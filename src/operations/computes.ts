@@ -26,7 +26,9 @@ import type { FleetRecord } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { requireLiveState } from "./fleet-lookup.js";
 import { liveForChange } from "./fleets.js";
-import { fleetInstances, requireLocation, requireManagedFleet } from "./instances.js";
+import { definitionName } from "./container-definitions.js";
+import { fleetInstances, requireLocation, requireManagedFleet, type FleetInstance } from "./instances.js";
+import { containerAttributes, groupComputes } from "./port-mappings.js";
 import { filteredPage, sliceAfter } from "./paging.js";
 
 /** How long a compute auth token is valid. */
@@ -50,15 +52,18 @@ function registeredCompute(fleet: FleetRecord, c: RegisteredCompute): Compute {
   };
 }
 
-/** Every compute of a fleet: registered ones of an Anywhere fleet, instances of a managed one. */
-function computes(fleet: FleetRecord): Compute[] {
+/**
+ * Every compute of a fleet: registered ones of an Anywhere fleet, the game server container groups
+ * of a container fleet (port-mappings.ts), the instances of an EC2 fleet.
+ */
+async function computes(services: Services, fleet: FleetRecord): Promise<Compute[]> {
   const state = fleet.state as unknown as FleetState;
   if (state.kind === "ANYWHERE") return (state.computes ?? []).map((c) => registeredCompute(fleet, c));
-  return fleetInstances(fleet).map((i) => ({
+  const onInstance = (name: string, i: FleetInstance): Compute => ({
     FleetId: fleet.fleetId,
     FleetArn: fleet.fleetArn,
-    ComputeName: i.id,
-    ComputeArn: computeArn(fleet, i.id),
+    ComputeName: name,
+    ComputeArn: computeArn(fleet, name),
     IpAddress: i.ipAddress,
     DnsName: i.dnsName,
     ComputeStatus: i.status,
@@ -67,7 +72,17 @@ function computes(fleet: FleetRecord): Compute[] {
     OperatingSystem: fleet.attributes.OperatingSystem as Compute["OperatingSystem"],
     Type: fleet.attributes.InstanceType as Compute["Type"],
     InstanceId: i.id,
-  }));
+  });
+  if (state.kind !== "CONTAINER") return fleetInstances(fleet).map((i) => onInstance(i.id, i));
+  const out: Compute[] = [];
+  for (const c of groupComputes(fleet)) {
+    out.push({
+      ...onInstance(c.name, c.instance),
+      GameServerContainerGroupDefinitionArn: fleet.attributes.GameServerContainerGroupDefinitionArn as string,
+      ContainerAttributes: await containerAttributes(services, fleet, c),
+    });
+  }
+  return out;
 }
 
 /** The fleet and the compute a ComputeNameOrArn names in it. */
@@ -75,7 +90,7 @@ async function requireCompute(services: Services, ctx: RequestContext, fleetId: 
   const { fleet } = await requireLiveState(services.store, ctx.scope, fleetId);
   const ref = parseRef(nameOrArn);
   const name = ref.type === undefined || ref.type === "compute" ? ref.id : undefined;
-  const compute = computes(fleet).find((c) => c.ComputeName === name && (!ref.arnScope || c.ComputeArn === nameOrArn));
+  const compute = (await computes(services, fleet)).find((c) => c.ComputeName === name && (!ref.arnScope || c.ComputeArn === nameOrArn));
   if (!compute) throw notFound(`Fleet ${fleet.fleetId} has no compute ${nameOrArn}.`);
   return { fleet, compute };
 }
@@ -153,12 +168,12 @@ export async function listCompute(services: Services, ctx: RequestContext, input
   const { fleet } = await requireLiveState(services.store, ctx.scope, input.FleetId!);
   const state = fleet.state as unknown as FleetState;
   if (input.Location && state.kind !== "ANYWHERE") requireLocation(fleet, input.Location);
-  const group = input.ContainerGroupDefinitionName && parseRef(input.ContainerGroupDefinitionName).id;
-  const all = computes(fleet).filter(
+  const group = input.ContainerGroupDefinitionName;
+  const all = (await computes(services, fleet)).filter(
     (c) =>
       (!input.Location || c.Location === input.Location) &&
       (!input.ComputeStatus || c.ComputeStatus === input.ComputeStatus) &&
-      (!group || fleet.attributes.GameServerContainerGroupDefinitionName === group),
+      (!group || fleet.attributes.GameServerContainerGroupDefinitionName === definitionName(group)),
   );
   const { items, nextToken } = await filteredPage(
     services,

@@ -1,212 +1,44 @@
 /**
- * Containers: container group definitions (Create/Describe/DeleteContainerGroupDefinition) and
- * container fleets (Create/Describe/List/Update/DeleteContainerFleet).
+ * Container fleets: Create/Describe/List/Update/DeleteContainerFleet (their definitions are
+ * container-definitions.ts's).
  *
- * liftlog copies no images: a definition is READY at once, with an image digest derived from its
- * URI. A container fleet goes PENDING, CREATING, CREATED and, with a game server container group,
+ * A container fleet goes PENDING, CREATING, CREATED and, with a game server container group,
  * ACTIVATING and ACTIVE; an update that needs a deployment (container groups, groups per instance,
  * ports, inbound permissions, logging) moves an ACTIVE fleet and each ACTIVE remote location to
  * UPDATING and back to ACTIVE after the "updating" stage, each with its FLEET_STATE_* or
- * LOCATION_STATE_* event.
+ * LOCATION_STATE_* event. The creation and each such update is a deployment (fleets/deployments.ts).
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type {
   ContainerFleet,
-  ContainerGroupDefinition,
   CreateContainerFleetInput,
   CreateContainerFleetOutput,
-  CreateContainerGroupDefinitionInput,
-  CreateContainerGroupDefinitionOutput,
   DeleteContainerFleetInput,
-  DeleteContainerGroupDefinitionInput,
   DescribeContainerFleetInput,
   DescribeContainerFleetOutput,
-  DescribeContainerGroupDefinitionInput,
-  DescribeContainerGroupDefinitionOutput,
   IpPermission,
   ListContainerFleetsInput,
   ListContainerFleetsOutput,
   UpdateContainerFleetInput,
   UpdateContainerFleetOutput,
-  ListContainerGroupDefinitionsInput,
-  ListContainerGroupDefinitionsOutput,
-  ListContainerGroupDefinitionVersionsInput,
-  ListContainerGroupDefinitionVersionsOutput,
 } from "@aws-sdk/client-gamelift";
-import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
+import { newDeployment, openDeployment, targetsOf, type Targets } from "../fleets/deployments.js";
 import { beginDeletion, startDeployment } from "../fleets/machine.js";
 import { protectionMessage } from "../fleets/messages.js";
 import { chooseScenario, CONTAINER_PATH, SCENARIO_TAG } from "../fleets/scenarios.js";
 import { newState, type Transition } from "../fleets/state.js";
-import { conflict, invalidRequest, notFound, ServiceError } from "../protocol/errors.js";
-import type { FleetRecord, Scope, Store } from "../store/types.js";
+import { invalidRequest, notFound, ServiceError } from "../protocol/errors.js";
+import type { FleetRecord } from "../store/types.js";
+import { definitionName, usableDefinition } from "./container-definitions.js";
 import type { RequestContext, Services } from "./context.js";
 import { findFleet } from "./fleet-lookup.js";
 import { fleetPage, liveForChange } from "./fleets.js";
 import { checkRemoteLocations, locationStatuses } from "./locations.js";
+import { checkConnectionPorts, portCounts } from "./port-mappings.js";
 import { changePermissions } from "./ports.js";
-import { filteredPage, sliceAfter } from "./paging.js";
 import { checkTags } from "./tags.js";
 
-export const CONTAINER_GROUP_DEFINITION = "containergroupdefinition";
-
 const notReady = (message: string) => new ServiceError("NotReadyException", message);
-
-interface StoredDefinition extends Omit<ContainerGroupDefinition, "CreationTime"> {
-  CreationTimeMs: number;
-  Tags?: unknown[];
-}
-
-const toDefinition = ({ CreationTimeMs, Tags: _tags, ...d }: StoredDefinition): ContainerGroupDefinition => ({
-  ...d,
-  CreationTime: new Date(CreationTimeMs),
-});
-
-const digest = (imageUri: string) => `sha256:${createHash("sha256").update(imageUri).digest("hex")}`;
-
-/** A definition by name or ARN (an ARN may end in :<version>); liftlog keeps version 1 of each. */
-async function findDefinition(store: Store, scope: Scope, nameOrArn: string, version?: number): Promise<StoredDefinition | undefined> {
-  const ref = parseRef(nameOrArn);
-  if (!inScope(ref, scope)) return undefined;
-  const [name, arnVersion] = ref.id.split(":");
-  const wanted = version ?? (arnVersion !== undefined ? Number(arnVersion) : undefined);
-  const found = (await store.getResource(scope, CONTAINER_GROUP_DEFINITION, name!))?.body as unknown as StoredDefinition | undefined;
-  return found && (wanted === undefined || wanted === found.VersionNumber) ? found : undefined;
-}
-
-async function requireDefinition(store: Store, scope: Scope, nameOrArn: string, version?: number): Promise<StoredDefinition> {
-  const found = await findDefinition(store, scope, nameOrArn, version);
-  if (!found) {
-    throw notFound(
-      `Container group definition ${nameOrArn}${version !== undefined ? ` version ${version}` : ""} not found in account ${scope.accountId}, region ${scope.region}.`,
-    );
-  }
-  return found;
-}
-
-export async function createContainerGroupDefinition(
-  services: Services,
-  ctx: RequestContext,
-  input: CreateContainerGroupDefinitionInput,
-): Promise<CreateContainerGroupDefinitionOutput> {
-  const type = input.ContainerGroupType ?? "GAME_SERVER";
-  if (type === "GAME_SERVER" && !input.GameServerContainerDefinition) {
-    throw invalidRequest("A GAME_SERVER container group definition needs a GameServerContainerDefinition.");
-  }
-  if (type === "PER_INSTANCE" && input.GameServerContainerDefinition) {
-    throw invalidRequest(
-      "A PER_INSTANCE container group definition has no GameServerContainerDefinition; give SupportContainerDefinitions.",
-    );
-  }
-  if (type === "PER_INSTANCE" && !input.SupportContainerDefinitions?.length) {
-    throw invalidRequest("A PER_INSTANCE container group definition needs at least one SupportContainerDefinitions entry.");
-  }
-  checkTags(input.Tags ?? []);
-  const name = input.Name!;
-  if (await services.store.getResource(ctx.scope, CONTAINER_GROUP_DEFINITION, name)) {
-    throw conflict(`Container group definition ${name} already exists.`);
-  }
-  const game = input.GameServerContainerDefinition;
-  const definition: StoredDefinition = {
-    ContainerGroupDefinitionArn: `${resourceArn(ctx.scope, CONTAINER_GROUP_DEFINITION, name)}:1`,
-    CreationTimeMs: services.clock.now(),
-    OperatingSystem: input.OperatingSystem,
-    Name: name,
-    ContainerGroupType: type,
-    TotalMemoryLimitMebibytes: input.TotalMemoryLimitMebibytes,
-    TotalVcpuLimit: input.TotalVcpuLimit,
-    ...(game ? { GameServerContainerDefinition: { ...game, ResolvedImageDigest: digest(game.ImageUri!) } } : {}),
-    ...(input.SupportContainerDefinitions
-      ? { SupportContainerDefinitions: input.SupportContainerDefinitions.map((c) => ({ ...c, ResolvedImageDigest: digest(c.ImageUri!) })) }
-      : {}),
-    VersionNumber: 1,
-    ...(input.VersionDescription ? { VersionDescription: input.VersionDescription } : {}),
-    Status: "READY",
-    ...(input.Tags?.length ? { Tags: input.Tags } : {}),
-  };
-  await services.store.putResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: name, body: JSON.parse(JSON.stringify(definition)) });
-  return { ContainerGroupDefinition: toDefinition(definition) };
-}
-
-export async function describeContainerGroupDefinition(
-  services: Services,
-  ctx: RequestContext,
-  input: DescribeContainerGroupDefinitionInput,
-): Promise<DescribeContainerGroupDefinitionOutput> {
-  return { ContainerGroupDefinition: toDefinition(await requireDefinition(services.store, ctx.scope, input.Name!, input.VersionNumber)) };
-}
-
-/** The live container fleets that use a definition. */
-async function fleetsUsing(services: Services, ctx: RequestContext, name: string): Promise<string[]> {
-  const users: string[] = [];
-  for (let after: string | undefined; ; ) {
-    const batch = await services.store.listFleets(ctx.scope, { afterFleetId: after, limit: 500 });
-    for (const f of batch) if (usesDefinition(f, name)) users.push(f.fleetId);
-    if (batch.length < 500) return users;
-    after = batch[batch.length - 1]!.fleetId;
-  }
-}
-
-const usesDefinition = (f: FleetRecord, name: string) =>
-  f.attributes.GameServerContainerGroupDefinitionName === name || f.attributes.PerInstanceContainerGroupDefinitionName === name;
-
-export async function listContainerGroupDefinitions(
-  services: Services,
-  ctx: RequestContext,
-  input: ListContainerGroupDefinitionsInput,
-): Promise<ListContainerGroupDefinitionsOutput> {
-  const { items, nextToken } = await filteredPage(
-    services,
-    ctx,
-    { ...input, operation: "ListContainerGroupDefinitions", filters: [input.ContainerGroupType ?? null], defaultLimit: 50 },
-    (afterId, limit) => services.store.listResources(ctx.scope, CONTAINER_GROUP_DEFINITION, { afterId, limit }),
-    (r) => r.id,
-    (r) => !input.ContainerGroupType || r.body.ContainerGroupType === input.ContainerGroupType,
-  );
-  return {
-    ContainerGroupDefinitions: items.map((r) => toDefinition(r.body as unknown as StoredDefinition)),
-    ...(nextToken ? { NextToken: nextToken } : {}),
-  };
-}
-
-/** A definition's versions, newest first: liftlog keeps one version of each definition. */
-export async function listContainerGroupDefinitionVersions(
-  services: Services,
-  ctx: RequestContext,
-  input: ListContainerGroupDefinitionVersionsInput,
-): Promise<ListContainerGroupDefinitionVersionsOutput> {
-  const definition = await requireDefinition(services.store, ctx.scope, input.Name!);
-  const versions = [definition];
-  const { items, nextToken } = await filteredPage(
-    services,
-    ctx,
-    { ...input, operation: "ListContainerGroupDefinitionVersions", filters: [definition.Name], defaultLimit: 50 },
-    async (afterId, limit) => sliceAfter(versions, (d) => String(d.VersionNumber), afterId, limit),
-    (d) => String(d.VersionNumber),
-  );
-  return { ContainerGroupDefinitions: items.map(toDefinition), ...(nextToken ? { NextToken: nextToken } : {}) };
-}
-
-export async function deleteContainerGroupDefinition(
-  services: Services,
-  ctx: RequestContext,
-  input: DeleteContainerGroupDefinitionInput,
-): Promise<Record<string, never>> {
-  if (input.VersionNumber !== undefined && input.VersionCountToRetain !== undefined) {
-    throw invalidRequest("Give VersionNumber (delete one version) or VersionCountToRetain (keep the newest ones), not both.");
-  }
-  const definition = await requireDefinition(services.store, ctx.scope, input.Name!, input.VersionNumber);
-  // With a single version, keeping one or more versions deletes nothing.
-  if (input.VersionCountToRetain !== undefined && input.VersionCountToRetain >= 1) return {};
-  const users = await fleetsUsing(services, ctx, definition.Name!);
-  if (users.length > 0) {
-    throw invalidRequest(
-      `Container group definition ${definition.Name} is in use by fleet ${users.join(", ")}; delete or update those fleets first.`,
-    );
-  }
-  await services.store.deleteResource(ctx.scope, CONTAINER_GROUP_DEFINITION, definition.Name!);
-  return {};
-}
 
 /** vCPUs of an instance size (large = 2, xlarge = 4, 8xlarge = 32), for how many game server groups fit. */
 function vcpus(instanceType: string): number {
@@ -215,19 +47,6 @@ function vcpus(instanceType: string): number {
   if (size === "large") return 2;
   const n = Number(size.replace("xlarge", "") || "1");
   return 4 * (Number.isFinite(n) && n > 0 ? n : 1);
-}
-
-/** A definition a fleet may use: it exists, is READY and is of the container group type the fleet slot wants. */
-async function usableDefinition(services: Services, ctx: RequestContext, nameOrArn: string, type: "GAME_SERVER" | "PER_INSTANCE") {
-  const definition = await requireDefinition(services.store, ctx.scope, nameOrArn);
-  if (definition.ContainerGroupType !== type) {
-    throw invalidRequest(
-      `Container group definition ${definition.Name} is ${definition.ContainerGroupType}; this setting needs a ${type} definition.`,
-    );
-  }
-  if (definition.Status !== "READY")
-    throw invalidRequest(`Container group definition ${definition.Name} is ${definition.Status}, not READY.`);
-  return definition;
 }
 
 /** Settings that name container group definitions, resolved to names and versioned ARNs. */
@@ -292,6 +111,9 @@ export function containerFleet(fleet: FleetRecord): ContainerFleet {
 
 const newDeploymentId = () => `depl-${randomUUID()}`;
 
+const usesDefinition = (f: FleetRecord, name: string) =>
+  f.attributes.GameServerContainerGroupDefinitionName === name || f.attributes.PerInstanceContainerGroupDefinitionName === name;
+
 export async function createContainerFleet(
   services: Services,
   ctx: RequestContext,
@@ -314,6 +136,9 @@ export async function createContainerFleet(
   const { TotalVcpuLimit: _vcpu, ...named } = definitions;
   const state = newState("CONTAINER", scenario.name, ctx.scope.region);
   state.activates = !!input.GameServerContainerGroupDefinitionName;
+  const deploymentId = newDeploymentId();
+  const locations = [ctx.scope.region, ...remote];
+  state.deployments = [newDeployment({ id: deploymentId, at: services.clock.now(), targets: targetsOf(named), locations })];
   const attributes = {
     FleetRoleArn: input.FleetRoleArn,
     ...named,
@@ -331,12 +156,19 @@ export async function createContainerFleet(
     MetricGroups: input.MetricGroups ?? ["default"],
     NewGameSessionProtectionPolicy: input.NewGameSessionProtectionPolicy ?? "NoProtection",
     GameSessionCreationLimitPolicy: input.GameSessionCreationLimitPolicy,
-    LatestDeploymentId: newDeploymentId(),
+    LatestDeploymentId: deploymentId,
     LogConfiguration: input.LogConfiguration ?? { LogDestination: "CLOUDWATCH" },
     PlayerGatewayMode: input.PlayerGatewayMode,
     OperatingSystem: "AMAZON_LINUX_2023",
     ...(input.Tags?.length ? { Tags: input.Tags } : {}),
   };
+  checkConnectionPorts(
+    attributes,
+    await portCounts(services, ctx.scope, [
+      named.GameServerContainerGroupDefinitionArn,
+      named.PerInstanceContainerGroupDefinitionArn,
+    ] as string[]),
+  );
   const { fleet } = await services.lifecycle.create(ctx.scope, {
     name: input.Description ?? "container-fleet",
     kind: "simulated",
@@ -348,7 +180,7 @@ export async function createContainerFleet(
 }
 
 /** A container fleet of the caller's (NotFoundException for any other fleet). */
-async function requireContainerFleet(services: Services, ctx: RequestContext, idOrArn: string): Promise<FleetRecord> {
+export async function requireContainerFleet(services: Services, ctx: RequestContext, idOrArn: string): Promise<FleetRecord> {
   const fleet = await findFleet(services.store, ctx.scope, idOrArn);
   if (!fleet || fleet.deleted || fleet.state?.kind !== "CONTAINER") {
     throw notFound(`Container fleet ${idOrArn} not found in account ${ctx.scope.accountId}, region ${ctx.scope.region}.`);
@@ -369,7 +201,7 @@ export async function listContainerFleets(
   ctx: RequestContext,
   input: ListContainerFleetsInput,
 ): Promise<ListContainerFleetsOutput> {
-  const name = input.ContainerGroupDefinitionName && parseRef(input.ContainerGroupDefinitionName).id.split(":")[0];
+  const name = input.ContainerGroupDefinitionName && definitionName(input.ContainerGroupDefinitionName);
   const { items, nextToken } = await fleetPage(
     services,
     ctx,
@@ -401,13 +233,20 @@ export async function updateContainerFleet(
   const found = await requireContainerFleet(services, ctx, input.FleetId!);
   const definitions = await definitionSettings(services, ctx, input);
   const deploys = DEPLOYED.some((k) => input[k] !== undefined);
+  const arns = [found.attributes, definitions].flatMap((a) => [
+    a.GameServerContainerGroupDefinitionArn,
+    a.PerInstanceContainerGroupDefinitionArn,
+  ]);
+  const ports = await portCounts(services, ctx.scope, arns as (string | undefined)[]);
   const { fleet } = await services.lifecycle.change(ctx.scope, found.fleetId, (t) => {
     liveForChange(t, "UpdateContainerFleet");
     if (deploys && !["ACTIVE", "CREATED", "UPDATING"].includes(t.fleet.status)) {
       throw notReady(`Container fleet ${t.id} is ${t.fleet.status}; it can be updated once it is CREATED or ACTIVE.`);
     }
+    const before = targetsOf(t.fleet.attributes);
     applySettings(t, input, definitions);
-    if (deploys) deploy(t);
+    checkConnectionPorts(t.fleet.attributes, ports);
+    if (deploys) deploy(t, input, before);
   });
   return { ContainerFleet: containerFleet(fleet) };
 }
@@ -458,8 +297,10 @@ function applySettings(t: Transition, input: UpdateContainerFleetInput, definiti
  * A new deployment: an ACTIVE fleet and its ACTIVE locations go UPDATING and back to ACTIVE (a
  * deployment already under way is replaced); a CREATED fleet that now has a game server container group goes on to ACTIVATING.
  */
-function deploy(t: Transition): void {
-  t.fleet.attributes.LatestDeploymentId = newDeploymentId();
+function deploy(t: Transition, input: UpdateContainerFleetInput, before: Targets): void {
+  const id = newDeploymentId();
+  t.fleet.attributes.LatestDeploymentId = id;
+  openDeployment(t, id, input.DeploymentConfiguration, before);
   const hasGameServer = !!t.fleet.attributes.GameServerContainerGroupDefinitionName;
   if (t.fleet.status === "CREATED") {
     if (!hasGameServer) return;

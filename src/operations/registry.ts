@@ -19,17 +19,22 @@ import { createBuild, deleteBuild, describeBuild, listBuilds, requestUploadCrede
 import { createScript, deleteScript, describeScript, listScripts, updateScript } from "./scripts.js";
 import { describeFleetCapacity, updateFleetCapacity } from "./capacity.js";
 import {
-  createContainerFleet,
   createContainerGroupDefinition,
-  deleteContainerFleet,
   deleteContainerGroupDefinition,
-  describeContainerFleet,
   describeContainerGroupDefinition,
   listContainerGroupDefinitions,
   listContainerGroupDefinitionVersions,
+  updateContainerGroupDefinition,
+} from "./container-definitions.js";
+import {
+  createContainerFleet,
+  deleteContainerFleet,
+  describeContainerFleet,
   listContainerFleets,
   updateContainerFleet,
 } from "./containers.js";
+import { describeFleetDeployment, listFleetDeployments } from "./deployments.js";
+import { describeContainerGroupPortMappings } from "./port-mappings.js";
 import { listTagsForResource, tagResource, untagResource } from "./tags.js";
 import {
   createVpcPeeringAuthorization,
@@ -137,5 +142,9 @@ export const operations: ReadonlyMap<string, Handler> = new Map(
     DeleteVpcPeeringAuthorization: deleteVpcPeeringAuthorization,
     ListContainerGroupDefinitions: listContainerGroupDefinitions,
     ListContainerGroupDefinitionVersions: listContainerGroupDefinitionVersions,
+    UpdateContainerGroupDefinition: updateContainerGroupDefinition,
+    DescribeFleetDeployment: describeFleetDeployment,
+    ListFleetDeployments: listFleetDeployments,
+    DescribeContainerGroupPortMappings: describeContainerGroupPortMappings,
   }),
 );

@@ -57,7 +57,7 @@ describe("bad input for the lifecycle operations", () => {
   const call = (op: string, body: unknown) => rawCall(f.server.endpoint, op, typeof body === "string" ? body : JSON.stringify(body));
 
   it("covers every operation of the model but DescribeFleetEvents", () => {
-    assert.equal(OPERATIONS.length, 70);
+    assert.equal(OPERATIONS.length, 74);
   });
 
   for (const op of OPERATIONS) {
@@ -464,6 +464,40 @@ describe("bad input for the lifecycle operations", () => {
         /at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100/,
       ],
       ["ListContainerGroupDefinitionVersions", { Name: "missing" }, "NotFoundException", /Container group definition missing not found/],
+      ["UpdateContainerGroupDefinition", { Name: "missing" }, "NotFoundException", /Container group definition missing not found/],
+      [
+        "UpdateContainerGroupDefinition",
+        { Name: "x", TotalVcpuLimit: 100 },
+        "InvalidRequestException",
+        /at 'totalVcpuLimit' failed to satisfy constraint: Member must have value less than or equal to 10/,
+      ],
+      [
+        "UpdateContainerGroupDefinition",
+        { Name: "x", GameServerContainerDefinition: { ContainerName: "server" } },
+        "InvalidRequestException",
+        /at 'gameServerContainerDefinition.imageUri' failed to satisfy constraint: Member must not be null/,
+      ],
+      ["DescribeFleetDeployment", { FleetId: fleetId }, "NotFoundException", new RegExp(`Container fleet ${fleetId} not found`)],
+      [
+        "DescribeFleetDeployment",
+        { FleetId: MISSING, DeploymentId: "depl/1" },
+        "InvalidRequestException",
+        /at 'deploymentId' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+      ],
+      ["ListFleetDeployments", { FleetId: MISSING }, "NotFoundException", new RegExp(`Container fleet ${MISSING} not found`)],
+      ["ListFleetDeployments", { NextToken: "forged" }, "InvalidRequestException", /Invalid NextToken/],
+      [
+        "DescribeContainerGroupPortMappings",
+        { FleetId: fleetId, ContainerGroupType: "SIDECAR" },
+        "InvalidRequestException",
+        /at 'containerGroupType' failed to satisfy constraint: Member must satisfy enum value set/,
+      ],
+      [
+        "DescribeContainerGroupPortMappings",
+        { FleetId: fleetId, ContainerGroupType: "GAME_SERVER", ComputeName: "c-1" },
+        "NotFoundException",
+        new RegExp(`Container fleet ${fleetId} not found`),
+      ],
       [
         "DeleteVpcPeeringAuthorization",
         { GameLiftAwsAccountId: "111122223333", PeerVpcId: "vpc-none" },

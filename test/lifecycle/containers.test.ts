@@ -19,7 +19,7 @@ import {
   type GameLiftClient,
 } from "@aws-sdk/client-gamelift";
 import { gamelift, type RunningServer } from "../helpers/server.js";
-import { adminGet, advance, allEvents, chronological, gameContainerGroup, manualServer } from "./helpers.js";
+import { adminGet, advance, allEvents, chronological, gameContainerGroup, manualServer, SIDECAR } from "./helpers.js";
 
 const ROLE = "arn:aws:iam::111122223333:role/gamelift-containers";
 const CONTAINER_PATH = [
@@ -39,16 +39,7 @@ describe("containers", () => {
     server = await manualServer();
     client = gamelift(server.endpoint);
     await gameContainerGroup(client);
-    await client.send(
-      new CreateContainerGroupDefinitionCommand({
-        Name: "sidecar",
-        ContainerGroupType: "PER_INSTANCE",
-        OperatingSystem: "AMAZON_LINUX_2023",
-        TotalMemoryLimitMebibytes: 512,
-        TotalVcpuLimit: 0.25,
-        SupportContainerDefinitions: [{ ContainerName: "metrics", ImageUri: "public.ecr.aws/metrics/agent:latest" }],
-      }),
-    );
+    await client.send(new CreateContainerGroupDefinitionCommand(SIDECAR));
   });
   after(async () => {
     client?.destroy();

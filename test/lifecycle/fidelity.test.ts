@@ -25,6 +25,10 @@ import {
   DescribeComputeCommand,
   DescribeContainerFleetCommand,
   DescribeContainerGroupDefinitionCommand,
+  DescribeContainerGroupPortMappingsCommand,
+  DescribeFleetDeploymentCommand,
+  ListFleetDeploymentsCommand,
+  UpdateContainerGroupDefinitionCommand,
   ListContainerGroupDefinitionsCommand,
   ListContainerGroupDefinitionVersionsCommand,
   DescribeEC2InstanceLimitsCommand,
@@ -55,7 +59,17 @@ import {
 import { enumValues, serviceModel, shape } from "../../src/model/service-model.js";
 import { FAULTS } from "../../src/operations/faults.js";
 import { admin } from "../helpers/server.js";
-import { adminGet, advance, allEvents, chronological, gameContainerGroup, LAUNCH_PATH, manualFixture } from "./helpers.js";
+import {
+  adminGet,
+  advance,
+  allEvents,
+  chronological,
+  gameContainerGroup,
+  LAUNCH_PATH,
+  manualFixture,
+  queuePolicy,
+  SIDECAR,
+} from "./helpers.js";
 
 const ROLE = "arn:aws:iam::111122223333:role/gamelift";
 
@@ -129,16 +143,7 @@ describe("the lifecycle against the model", () => {
     await send(new UpdateBuildCommand({ BuildId: build, Version: "2" }));
     await send(new ListBuildsCommand({}));
     await gameContainerGroup(f.client);
-    await send(
-      new CreateContainerGroupDefinitionCommand({
-        Name: "sidecar",
-        ContainerGroupType: "PER_INSTANCE",
-        OperatingSystem: "AMAZON_LINUX_2023",
-        TotalMemoryLimitMebibytes: 512,
-        TotalVcpuLimit: 0.25,
-        SupportContainerDefinitions: [{ ContainerName: "metrics", ImageUri: "public.ecr.aws/metrics/agent:latest" }],
-      }),
-    );
+    await send(new CreateContainerGroupDefinitionCommand(SIDECAR));
     await send(new DescribeContainerGroupDefinitionCommand({ Name: "game" }));
     await send(new ListContainerGroupDefinitionsCommand({}));
     await send(new ListContainerGroupDefinitionVersionsCommand({ Name: "game" }));
@@ -227,18 +232,7 @@ describe("the lifecycle against the model", () => {
     await send(new DescribeEC2InstanceLimitsCommand({ EC2InstanceType: "c5.large" }));
     const { Instances } = await send<{ Instances: { InstanceId: string }[] }>(new DescribeInstancesCommand({ FleetId: main }));
     await send(new GetInstanceAccessCommand({ FleetId: main, InstanceId: Instances[0]!.InstanceId }));
-    await send(
-      new PutScalingPolicyCommand({
-        FleetId: main,
-        Name: "queue",
-        MetricName: "QueueDepth",
-        ComparisonOperator: "GreaterThanThreshold",
-        Threshold: 1000,
-        EvaluationPeriods: 5,
-        ScalingAdjustment: 1,
-        ScalingAdjustmentType: "ChangeInCapacity",
-      }),
-    );
+    await send(new PutScalingPolicyCommand(queuePolicy(main, "queue")));
     await send(new DescribeScalingPoliciesCommand({ FleetId: main }));
     const alias = (
       await send<{ Alias: { AliasId: string } }>(
@@ -257,6 +251,26 @@ describe("the lifecycle against the model", () => {
     await f.client.send(new DeleteVpcPeeringConnectionCommand({ FleetId: main, VpcPeeringConnectionId: peering.VpcPeeringConnectionId }));
     // A deployment rolls through the container fleet's locations.
     await send(new UpdateContainerFleetCommand({ FleetId: boxes, GameServerContainerGroupsPerInstance: 1 }));
+    await send(new UpdateContainerGroupDefinitionCommand({ Name: "game", VersionDescription: "same containers, new version" }));
+    await send(new DescribeFleetDeploymentCommand({ FleetId: boxes }));
+    await send(new ListFleetDeploymentsCommand({}));
+    const [compute] = (
+      await send<{ ComputeList: { ComputeName: string; InstanceId: string }[] }>(new ListComputeCommand({ FleetId: boxes }))
+    ).ComputeList;
+    await send(
+      new DescribeContainerGroupPortMappingsCommand({
+        FleetId: boxes,
+        ContainerGroupType: "GAME_SERVER",
+        ComputeName: compute!.ComputeName,
+      }),
+    );
+    await send(
+      new DescribeContainerGroupPortMappingsCommand({
+        FleetId: boxes,
+        ContainerGroupType: "PER_INSTANCE",
+        InstanceId: compute!.InstanceId,
+      }),
+    );
     await observe();
 
     // Every fault type, on a fleet it can happen to; the anywhere fleet expires last.

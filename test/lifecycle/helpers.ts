@@ -8,8 +8,11 @@ import {
   CreateFleetCommand,
   DescribeFleetAttributesCommand,
   paginateDescribeFleetEvents,
+  type CreateContainerGroupDefinitionCommandInput,
   type CreateFleetCommandInput,
   type Event,
+  type GameServerContainerDefinitionInput,
+  type PutScalingPolicyCommandInput,
   type GameLiftClient,
 } from "@aws-sdk/client-gamelift";
 import { after, before } from "node:test";
@@ -121,23 +124,48 @@ def advance(seconds):
     urllib.request.urlopen(req).read()
 `;
 
-/** A container group definition named "game": one game server container on UDP 7777-7780. */
-export async function gameContainerGroup(client: GameLiftClient): Promise<void> {
+/** A game server container: one container on UDP 7777-7780, its image tagged `tag`. */
+export const gameServerContainer = (tag: string | number = 1): GameServerContainerDefinitionInput => ({
+  ContainerName: "server",
+  ImageUri: `111122223333.dkr.ecr.us-west-2.amazonaws.com/game:${tag}`,
+  ServerSdkVersion: "5.2.0",
+  PortConfiguration: { ContainerPortRanges: [{ FromPort: 7777, ToPort: 7780, Protocol: "UDP" }] },
+});
+
+/** A container group definition (default name "game") holding gameServerContainer(). */
+export async function gameContainerGroup(client: GameLiftClient, name = "game"): Promise<void> {
   await client.send(
     new CreateContainerGroupDefinitionCommand({
-      Name: "game",
+      Name: name,
       OperatingSystem: "AMAZON_LINUX_2023",
       TotalMemoryLimitMebibytes: 2048,
       TotalVcpuLimit: 0.5,
-      GameServerContainerDefinition: {
-        ContainerName: "server",
-        ImageUri: "111122223333.dkr.ecr.us-west-2.amazonaws.com/game:1",
-        ServerSdkVersion: "5.2.0",
-        PortConfiguration: { ContainerPortRanges: [{ FromPort: 7777, ToPort: 7780, Protocol: "UDP" }] },
-      },
+      GameServerContainerDefinition: gameServerContainer(),
     }),
   );
 }
+
+/** A PER_INSTANCE container group definition named "sidecar": one metrics agent container. */
+export const SIDECAR: CreateContainerGroupDefinitionCommandInput = {
+  Name: "sidecar",
+  ContainerGroupType: "PER_INSTANCE",
+  OperatingSystem: "AMAZON_LINUX_2023",
+  TotalMemoryLimitMebibytes: 512,
+  TotalVcpuLimit: 0.25,
+  SupportContainerDefinitions: [{ ContainerName: "metrics", ImageUri: "public.ecr.aws/metrics/agent:latest" }],
+};
+
+/** A rule-based scaling policy that never acts (it watches a queue liftlog never has). */
+export const queuePolicy = (FleetId: string | undefined, Name: string): PutScalingPolicyCommandInput => ({
+  FleetId,
+  Name,
+  MetricName: "QueueDepth",
+  ComparisonOperator: "GreaterThanThreshold",
+  Threshold: 1000,
+  EvaluationPeriods: 5,
+  ScalingAdjustment: 1,
+  ScalingAdjustmentType: "ChangeInCapacity",
+});
 
 /** Asserts the SDK call failed with this error name and a message equal to `message` (a string) or matching it. */
 export async function rejectsWith(call: Promise<unknown>, name: string, message: RegExp | string): Promise<void> {

@@ -19,7 +19,7 @@ import { COMMANDS, PAGINATOR_DEFINITIONS } from "../../src/client/operations.js"
 import { serviceModel } from "../../src/model/service-model.js";
 import { runPython } from "../client/support.js";
 import { pythonToolsMissing } from "../helpers/server.js";
-import { advance, ec2Fleet, gameContainerGroup, manualFixture, readyBuild } from "./helpers.js";
+import { advance, ec2Fleet, gameContainerGroup, manualFixture, queuePolicy, readyBuild, SIDECAR } from "./helpers.js";
 
 const PAGE = { PageSize: 2 };
 
@@ -48,16 +48,7 @@ describe("paginators", () => {
     }
     await gameContainerGroup(f.client);
     for (const name of ["sidecar-a", "sidecar-b"]) {
-      await f.client.send(
-        new CreateContainerGroupDefinitionCommand({
-          Name: name,
-          ContainerGroupType: "PER_INSTANCE",
-          OperatingSystem: "AMAZON_LINUX_2023",
-          TotalMemoryLimitMebibytes: 512,
-          TotalVcpuLimit: 0.25,
-          SupportContainerDefinitions: [{ ContainerName: "metrics", ImageUri: "public.ecr.aws/metrics/agent:latest" }],
-        }),
-      );
+      await f.client.send(new CreateContainerGroupDefinitionCommand({ ...SIDECAR, Name: name }));
     }
     for (let i = 0; i < 3; i++) {
       await f.client.send(
@@ -71,18 +62,7 @@ describe("paginators", () => {
     await f.client.send(new UpdateFleetCapacityCommand({ FleetId: fleets[0], MaxSize: 5, DesiredInstances: 5 }));
     for (const name of ["queue-a", "queue-b", "queue-c"]) {
       // Rules that never hold (no queue here): listed, never acted on.
-      await f.client.send(
-        new PutScalingPolicyCommand({
-          FleetId: fleets[1],
-          Name: name,
-          MetricName: "QueueDepth",
-          ComparisonOperator: "GreaterThanThreshold",
-          Threshold: 1000,
-          EvaluationPeriods: 5,
-          ScalingAdjustment: 1,
-          ScalingAdjustmentType: "ChangeInCapacity",
-        }),
-      );
+      await f.client.send(new PutScalingPolicyCommand(queuePolicy(fleets[1], name)));
     }
     for (let i = 0; i < 3; i++) {
       await f.client.send(new CreateLocationCommand({ LocationName: `custom-rack-${i}` }));
@@ -104,6 +84,8 @@ describe("paginators", () => {
     walks.set("DescribeInstances", { FleetId: fleets[0] });
     walks.set("DescribeScalingPolicies", { FleetId: fleets[1] });
     walks.set("ListCompute", { FleetId: fleets[0] });
+    // Three container fleets' creations: three deployments.
+    walks.set("ListFleetDeployments", {});
   });
 
   it("covers every paginated operation liftlog implements", () => {
