@@ -291,6 +291,7 @@ function finishDeployment(t: Transition): void {
 
 export function expire(t: Transition): void {
   t.cancel(() => true);
+  cancelDeployments(t);
   t.emit("FLEET_EXPIRED", expiredMessage(t.id, t.fleet.status));
   t.setStatus("EXPIRED");
 }

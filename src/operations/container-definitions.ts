@@ -55,6 +55,12 @@ const versionsOf = (body: Record<string, unknown>): StoredVersion[] => {
   return [only];
 };
 
+/** A definition's body with these versions and its tags (also for a body written before versions were kept). */
+const withVersions = (resource: ResourceRecord, versions: StoredVersion[]): StoredDefinition => ({
+  Versions: versions,
+  ...(resource.body.Tags ? { Tags: resource.body.Tags as unknown[] } : {}),
+});
+
 /** A version as the API shows it at service time `now`. */
 export function toDefinition(v: StoredVersion, now: number): ContainerGroupDefinition {
   const { CreationTimeMs, ReadyAtMs, FailureReason, ...d } = v;
@@ -254,7 +260,7 @@ async function addVersion(services: Services, ctx: RequestContext, input: Update
     ReadyAtMs: now + services.lifecycle.options.durations.copying * 1000,
     ...(problem ? { FailureReason: problem } : {}),
   };
-  const body: StoredDefinition = { ...(resource.body as StoredDefinition), Versions: [...versions, next] };
+  const body = withVersions(resource, [...versions, next]);
   await services.store.putResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: source.Name!, body: plain(body) });
   return { ContainerGroupDefinition: toDefinition(next, now) };
 }
@@ -365,7 +371,7 @@ async function deleteVersions(
   const kept = versions.filter((v) => !doomed.includes(v));
   if (kept.length === 0) await services.store.deleteResource(ctx.scope, CONTAINER_GROUP_DEFINITION, version.Name!);
   else {
-    const body: StoredDefinition = { ...(resource.body as StoredDefinition), Versions: kept };
+    const body = withVersions(resource, kept);
     await services.store.putResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: version.Name!, body: plain(body) });
   }
   return {};
