@@ -4,7 +4,7 @@
  *
  * Ordering within a fleet needs sequence numbers that commit in order: an append locks its fleets'
  * rows (FOR UPDATE) before drawing sequence numbers, so a reader's cursor can never be overtaken by a
- * slower transaction holding a smaller number. Batches go in as one multi-row INSERT over unnest().
+ * slower transaction holding a smaller number. Batches go in with COPY (see postgres-copy.ts).
  */
 import pg from "pg";
 import { randomBytes } from "node:crypto";
@@ -45,6 +45,7 @@ import type {
 } from "./types.js";
 import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
+import { copyRows } from "./postgres-copy.js";
 
 type SubscriptionRow = SubscriptionColumns & { filter: SubscriptionFilter; pending: string; parked: string };
 type DeliveryRow = DeliveryColumns & { filter: SubscriptionFilter };
@@ -149,6 +150,9 @@ async function writeFleet(db: pg.Pool | pg.PoolClient, fleet: FleetRecord): Prom
   const { rowCount } = await db.query({ name: "update-fleet", text: UPDATE_FLEET, values: [...fleetValues(fleet), fleet.version ?? null] });
   if (rowCount === 0 && fleet.version !== undefined) throw new StaleFleet(fleet.fleetId);
 }
+
+/** The columns an append writes; txid takes its default, the appending transaction's ID. */
+const EVENT_COLUMNS = ["seq", "fleet_pk", "event_id", "resource_id", "event_code", "message", "event_time_ms", "count", "has_log"];
 
 /** The oldest transaction that may still be running: everything below it has finished. */
 const HORIZON = "pg_snapshot_xmin(pg_current_snapshot())";
@@ -344,37 +348,33 @@ export class PostgresStore implements Store {
     return landedEvents(plan, (t) => t.seq!);
   }
 
+  /**
+   * Inserts rows with COPY, after the caller locked their fleets. COPY has no RETURNING, so the
+   * batch's sequence numbers are drawn first (ascending, in input order); txid takes its default.
+   */
   private async insertRows(client: pg.PoolClient, pks: Map<string, string>, events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const { rows } = await client.query<{ seq: string; event_id: string }>({
-      name: "insert-events",
-      text: `INSERT INTO events (fleet_pk, event_id, resource_id, event_code, message, event_time_ms, count, has_log)
-             SELECT fleet_pk, event_id, resource_id, event_code, message, event_time_ms, count, has_log
-             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::bool[])
-                  WITH ORDINALITY AS t (fleet_pk, event_id, resource_id, event_code, message, event_time_ms, count, has_log, ord)
-             ORDER BY ord
-             RETURNING seq, event_id`,
-      values: [
-        events.map((e) => pks.get(e.fleetId)),
-        events.map((e) => e.eventId),
-        events.map((e) => e.resourceId),
-        events.map((e) => e.eventCode),
-        events.map((e) => e.message),
-        events.map((e) => e.eventTimeMs),
-        events.map((e) => e.count ?? 1),
-        events.map((e) => e.log !== undefined),
-      ],
+    const { rows } = await client.query<{ seqs: string[] }>({
+      name: "draw-seqs",
+      text: "SELECT array_agg(nextval('events_seq_seq') ORDER BY n) AS seqs FROM generate_series(1, $1::int) AS n",
+      values: [events.length],
     });
-    const seqs = new Map(rows.map((r) => [r.event_id, Number(r.seq)]));
-    const stored = events.map((e) => ({ ...e, seq: seqs.get(e.eventId)!, count: e.count ?? 1, hasLog: e.log !== undefined }));
+    const seqs = rows[0]!.seqs;
+    const stored = events.map((e, i) => ({ ...e, seq: Number(seqs[i]), count: e.count ?? 1, hasLog: e.log !== undefined }));
+    await copyRows(
+      client,
+      "events",
+      EVENT_COLUMNS,
+      stored.map((e) => [e.seq, pks.get(e.fleetId)!, e.eventId, e.resourceId, e.eventCode, e.message, e.eventTimeMs, e.count, e.hasLog]),
+    );
     const logged = stored.filter((e) => e.log !== undefined);
-    if (logged.length > 0) {
-      await client.query({
-        name: "insert-logs",
-        text: "INSERT INTO event_logs (seq, log) SELECT * FROM unnest($1::bigint[], $2::text[])",
-        values: [logged.map((e) => e.seq), logged.map((e) => e.log)],
-      });
-    }
+    if (logged.length > 0)
+      await copyRows(
+        client,
+        "event_logs",
+        ["seq", "log"],
+        logged.map((e) => [e.seq, e.log!]),
+      );
     return stored;
   }
 
