@@ -10,7 +10,7 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 
 /** A value of one COPY text-format field; null is SQL NULL. */
-export type CopyValue = string | number | boolean | null;
+export type CopyValue = string | number | boolean | Buffer | null;
 
 // The characters COPY's text format gives a meaning to; U+0000 never reaches here (checkStorable).
 const SPECIAL = /[\\\n\r\t]/;
@@ -21,6 +21,8 @@ function field(value: CopyValue): string {
   if (value === null) return "\\N";
   if (typeof value === "boolean") return value ? "t" : "f";
   if (typeof value === "number") return String(value);
+  // bytea's hex input form, its backslash doubled for COPY.
+  if (Buffer.isBuffer(value)) return `\\\\x${value.toString("hex")}`;
   return SPECIAL.test(value) ? value.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : value;
 }
 

@@ -46,10 +46,11 @@ import type {
 import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
 import { copyRows } from "./postgres-copy.js";
+import { eventIdBytes, eventIdFromBytes } from "./postgres-event-ids.js";
 
 type SubscriptionRow = SubscriptionColumns & { filter: SubscriptionFilter; pending: string; parked: string };
-type DeliveryRow = DeliveryColumns & { filter: SubscriptionFilter };
-const toPgDelivery = (row: DeliveryRow) => toDelivery(row, row.filter);
+type DeliveryRow = Omit<DeliveryColumns, "event_id"> & { event_id: Buffer; filter: SubscriptionFilter };
+const toPgDelivery = (row: DeliveryRow) => toDelivery({ ...row, event_id: eventIdFromBytes(row.event_id) }, row.filter);
 const toSummary = (row: SubscriptionRow) => withBacklog(toSubscription(row, row.filter), row.pending, row.parked);
 
 export interface PostgresOptions {
@@ -81,7 +82,7 @@ interface FleetRow {
 
 interface EventRow {
   seq: string;
-  event_id: string;
+  event_id: Buffer;
   resource_id: string;
   event_code: string;
   message: string;
@@ -112,7 +113,7 @@ function toFleet(row: FleetRow): FleetRecord {
 function toEvent(row: EventRow, fleetId: string): StoredEvent {
   return {
     seq: Number(row.seq),
-    eventId: row.event_id,
+    eventId: eventIdFromBytes(row.event_id),
     fleetId,
     resourceId: row.resource_id,
     eventCode: row.event_code,
@@ -152,7 +153,7 @@ async function writeFleet(db: pg.Pool | pg.PoolClient, fleet: FleetRecord): Prom
 }
 
 /** The columns an append writes; txid takes its default, the appending transaction's ID. */
-const EVENT_COLUMNS = ["seq", "fleet_pk", "event_id", "resource_id", "event_code", "message", "event_time_ms", "count", "has_log"];
+const EVENT_COLUMNS = ["seq", "fleet_pk", "event_time_ms", "count", "has_log", "event_id", "event_code", "resource_id", "message"];
 
 /** The oldest transaction that may still be running: everything below it has finished. */
 const HORIZON = "pg_snapshot_xmin(pg_current_snapshot())";
@@ -365,7 +366,17 @@ export class PostgresStore implements Store {
       client,
       "events",
       EVENT_COLUMNS,
-      stored.map((e) => [e.seq, pks.get(e.fleetId)!, e.eventId, e.resourceId, e.eventCode, e.message, e.eventTimeMs, e.count, e.hasLog]),
+      stored.map((e) => [
+        e.seq,
+        pks.get(e.fleetId)!,
+        e.eventTimeMs,
+        e.count,
+        e.hasLog,
+        eventIdBytes(e.eventId),
+        e.eventCode,
+        e.resourceId,
+        e.message,
+      ]),
     );
     const logged = stored.filter((e) => e.log !== undefined);
     if (logged.length > 0)
@@ -494,7 +505,7 @@ export class PostgresStore implements Store {
       name: "get-log",
       text: `SELECT f.fleet_id, l.log FROM events e JOIN fleets f ON f.pk = e.fleet_pk JOIN event_logs l ON l.seq = e.seq
              WHERE e.event_id = $1 AND f.account_id = $2 AND f.region = $3`,
-      values: [eventId, scope.accountId, scope.region],
+      values: [eventIdBytes(eventId), scope.accountId, scope.region],
     });
     return rows[0] ? { fleetId: rows[0].fleet_id, log: rows[0].log } : undefined;
   }

@@ -85,4 +85,39 @@ export const postgresMigrations: readonly string[] = [
    CREATE INDEX deliveries_event ON deliveries (seq);`,
   // 5: a version per fleet row, checked on update (see FleetRecord.version).
   `ALTER TABLE fleets ADD COLUMN version BIGINT NOT NULL DEFAULT 0;`,
+  // 6: smaller event rows (docs/postgresql.md, "Storage"). Fixed-width columns first, widest first,
+  // so that no padding falls between them; event IDs as bytea (postgres-event-ids.ts: a UUID in
+  // 16 bytes instead of 36 characters, in the row and in its unique index). The table is rewritten
+  // in seq order with every value (sequence numbers, feed positions, the sequence itself) kept.
+  `CREATE TABLE events_v6 (
+     seq BIGINT NOT NULL DEFAULT nextval('events_seq_seq'),
+     fleet_pk BIGINT NOT NULL,
+     event_time_ms BIGINT NOT NULL,
+     txid xid8 DEFAULT pg_current_xact_id(),
+     count INTEGER NOT NULL DEFAULT 1,
+     has_log BOOLEAN NOT NULL DEFAULT FALSE,
+     event_id BYTEA NOT NULL,
+     event_code TEXT NOT NULL,
+     resource_id TEXT NOT NULL,
+     message TEXT NOT NULL
+   );
+   INSERT INTO events_v6 (seq, fleet_pk, event_time_ms, txid, count, has_log, event_id, event_code, resource_id, message)
+     SELECT seq, fleet_pk, event_time_ms, txid, count, has_log,
+            CASE WHEN event_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN decode(replace(event_id, '-', ''), 'hex')
+                 WHEN octet_length(convert_to(event_id, 'UTF8')) = 16 THEN convert_to(event_id, 'UTF8') || '\\x00'::bytea
+                 ELSE convert_to(event_id, 'UTF8') END,
+            event_code, resource_id, message
+     FROM events ORDER BY seq;
+   ALTER SEQUENCE events_seq_seq OWNED BY events_v6.seq;
+   DROP TABLE events CASCADE;
+   ALTER TABLE events_v6 RENAME TO events;
+   ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (seq),
+     ADD CONSTRAINT events_fleet_pk_fkey FOREIGN KEY (fleet_pk) REFERENCES fleets (pk),
+     ADD CONSTRAINT events_event_id_key UNIQUE (event_id);
+   CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms DESC, seq DESC);
+   CREATE INDEX events_by_time ON events (event_time_ms);
+   CREATE INDEX events_append_order ON events (txid, seq);
+   ALTER TABLE event_logs ADD CONSTRAINT event_logs_seq_fkey FOREIGN KEY (seq) REFERENCES events (seq) ON DELETE CASCADE;
+   ALTER TABLE deliveries ADD CONSTRAINT deliveries_seq_fkey FOREIGN KEY (seq) REFERENCES events (seq) ON DELETE CASCADE;
+   ANALYZE events;`,
 ];

@@ -1,0 +1,23 @@
+/**
+ * How PostgreSQL keeps event IDs (events.event_id is bytea since schema version 6): a canonical
+ * UUID (lower-case, hyphenated: every ID liftlog mints) as its 16 bytes instead of 36 characters;
+ * any other ID the API accepts as its UTF-8 bytes, with one 0x00 byte added when those are exactly
+ * 16 long, so that only UUIDs are ever 16 bytes. Stored text never holds U+0000 (text.ts), so the
+ * added byte is never part of an ID, and every ID reads back exactly as it was given.
+ */
+import { uuidText } from "./event-ids.js";
+
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The stored form of an event ID (also what lookups by ID compare against). */
+export function eventIdBytes(id: string): Buffer {
+  if (id.length === 36 && CANONICAL_UUID.test(id)) return Buffer.from(id.replace(/-/g, ""), "hex");
+  const utf8 = Buffer.from(id, "utf8");
+  return utf8.length === 16 ? Buffer.concat([utf8, Buffer.of(0)]) : utf8;
+}
+
+/** The event ID a stored value stands for. */
+export function eventIdFromBytes(stored: Buffer): string {
+  if (stored.length === 16) return uuidText(stored);
+  return stored.toString("utf8", 0, stored.length === 17 && stored[16] === 0 ? 16 : stored.length);
+}
