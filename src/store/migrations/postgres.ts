@@ -87,8 +87,11 @@ export const postgresMigrations: readonly string[] = [
   `ALTER TABLE fleets ADD COLUMN version BIGINT NOT NULL DEFAULT 0;`,
   // 6: smaller event rows (docs/postgresql.md, "Storage"). Fixed-width columns first, widest first,
   // so that no padding falls between them; event IDs as bytea (postgres-event-ids.ts: a UUID in
-  // 16 bytes instead of 36 characters, in the row and in its unique index). The table is rewritten
-  // in seq order with every value (sequence numbers, feed positions, the sequence itself) kept.
+  // 16 bytes instead of 36 characters, in the row and in its unique index); the keyset index in
+  // ascending order, read backward for newest-first pages: new events then land at the end of their
+  // fleet's range, where B-tree splits leave pages full, instead of at its start, where they leave
+  // them half empty. The table is rewritten in seq order with every value (sequence numbers, feed
+  // positions, the sequence itself) kept.
   `CREATE TABLE events_v6 (
      seq BIGINT NOT NULL DEFAULT nextval('events_seq_seq'),
      fleet_pk BIGINT NOT NULL,
@@ -114,7 +117,7 @@ export const postgresMigrations: readonly string[] = [
    ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (seq),
      ADD CONSTRAINT events_fleet_pk_fkey FOREIGN KEY (fleet_pk) REFERENCES fleets (pk),
      ADD CONSTRAINT events_event_id_key UNIQUE (event_id);
-   CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms DESC, seq DESC);
+   CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms, seq);
    CREATE INDEX events_by_time ON events (event_time_ms);
    CREATE INDEX events_append_order ON events (txid, seq);
    ALTER TABLE event_logs ADD CONSTRAINT event_logs_seq_fkey FOREIGN KEY (seq) REFERENCES events (seq) ON DELETE CASCADE;
