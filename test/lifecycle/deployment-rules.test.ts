@@ -1,7 +1,8 @@
 /**
  * The rules around container deploys, through the JS SDK on the manual clock: definition versions
  * (COPYING, READY, FAILED; sources; deleting versions), deployments that end IMPAIRED or CANCELLED,
- * MinimumHealthyPercentage, and the computes and port mappings of a container fleet.
+ * MinimumHealthyPercentage, the computes and port mappings of a container fleet, and their scoping
+ * by account and region.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -21,7 +22,7 @@ import {
   UpdateContainerGroupDefinitionCommand,
   type CreateContainerFleetCommandInput,
 } from "@aws-sdk/client-gamelift";
-import { admin } from "../helpers/server.js";
+import { admin, gamelift } from "../helpers/server.js";
 import {
   advance,
   allEvents,
@@ -46,9 +47,9 @@ describe("container deploy rules", () => {
       d.VersionNumber,
       d.Status,
     ]);
-  const fault = async (fleetId: string, Repeat: number) => {
+  const fault = async (fleetId: string, Repeat: number, EventCode = "GAME_SERVER_CONTAINER_GROUP_CRASHED") => {
     const res = await admin(f.server.endpoint, `/_liftlog/fleets/${fleetId}/faults`, {
-      EventCode: "GAME_SERVER_CONTAINER_GROUP_CRASHED",
+      EventCode,
       Repeat,
       Region: "us-west-2",
     });
@@ -381,6 +382,50 @@ describe("container deploy rules", () => {
       ),
       "InvalidRequestException",
       `Container fleet ${bare} runs no per-instance container group.`,
+    );
+  });
+  it("scoped by account and region; a fleet that expires mid-deployment cancels it", async () => {
+    await gameContainerGroup(f.client, "scoped");
+    const fleetId = await fleet({ GameServerContainerGroupDefinitionName: "scoped" });
+    await advance(f.server.endpoint, 170);
+    const east = gamelift(f.server.endpoint, "us-east-1");
+    try {
+      await rejectsWith(
+        east.send(new DescribeFleetDeploymentCommand({ FleetId: fleetId })),
+        "NotFoundException",
+        /not found in account 000000000000, region us-east-1/,
+      );
+      await rejectsWith(east.send(new UpdateContainerGroupDefinitionCommand({ Name: "scoped" })), "NotFoundException", /region us-east-1/);
+      assert.deepEqual((await east.send(new ListFleetDeploymentsCommand({}))).FleetDeployments, []);
+      const computes = (await f.client.send(new ListComputeCommand({ FleetId: fleetId }))).ComputeList!;
+      await rejectsWith(
+        east.send(
+          new DescribeContainerGroupPortMappingsCommand({
+            FleetId: fleetId,
+            ContainerGroupType: "GAME_SERVER",
+            ComputeName: computes[0]!.ComputeName,
+          }),
+        ),
+        "NotFoundException",
+        /region us-east-1/,
+      );
+    } finally {
+      east.destroy();
+    }
+    const otherAccount = "arn:aws:gamelift:us-west-2:111122223333:containergroupdefinition/scoped:1";
+    await rejectsWith(
+      f.client.send(new UpdateContainerGroupDefinitionCommand({ Name: otherAccount })),
+      "NotFoundException",
+      /not found in account 000000000000/,
+    );
+    const fleetArn = `arn:aws:gamelift:us-west-2:111122223333:fleet/${fleetId}`;
+    await rejectsWith(f.client.send(new ListFleetDeploymentsCommand({ FleetId: fleetArn })), "NotFoundException", /not found/);
+
+    await f.client.send(new UpdateContainerFleetCommand({ FleetId: fleetId, GameServerContainerGroupsPerInstance: 1 }));
+    await fault(fleetId, 1, "FLEET_EXPIRED");
+    assert.deepEqual(
+      (await deployments(fleetId)).map((d) => d[0]),
+      ["CANCELLED", "COMPLETE"],
     );
   });
 });
