@@ -5,6 +5,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
+  DescribeContainerFleetCommand,
   DescribeFleetAttributesCommand,
   ListFleetsCommand,
   paginateDescribeFleetEvents,
@@ -318,6 +319,32 @@ describe("web console in Chromium", { skip, timeout: 300_000 }, () => {
     assert.ok(codes.includes("FLEET_VALIDATION_LAUNCH_PATH_NOT_FOUND"));
     assert.deepEqual(await codesOfList(page), codes);
     await screenshot(page, "scenario-timeline");
+  });
+
+  it("the container-only scenario launches a container fleet, which plays it and appears in the fleets list", async () => {
+    await page.goto(server.endpoint + "/scenarios");
+    const button = "tr[data-scenario=container-crash] button";
+    assert.equal(await page.isEnabled(button), true, "the container-crash scenario can be launched");
+    await page.click(button);
+    await page.waitForURL(/\/fleets\/fleet-/);
+    const fleetId = page.url().split("/fleets/")[1]!.split("?")[0]!;
+    const { ContainerFleet } = await client.send(new DescribeContainerFleetCommand({ FleetId: fleetId }));
+    assert.equal(ContainerFleet!.Status, "PENDING");
+    // The manual clock runs the creation to ACTIVE and then four of the scenario's crashes.
+    assert.equal((await admin(server.endpoint, "/_liftlog/clock", { AdvanceSeconds: 170 + 30 * 4 })).status, 200);
+    await page.reload();
+    await page.waitForSelector("[data-event-id] .code >> text=GAME_SERVER_CONTAINER_GROUP_CRASHED");
+    const codes: string[] = [];
+    for await (const p of paginateDescribeFleetEvents({ client }, { FleetId: fleetId })) codes.push(...p.Events!.map((e) => e.EventCode!));
+    assert.equal(codes[0], "GAME_SERVER_CONTAINER_GROUP_CRASHED");
+    assert.ok(codes.includes("FLEET_STATE_ACTIVE"), codes.join(" "));
+    assert.deepEqual(await codesOfList(page), codes);
+    await screenshot(page, "scenario-container-fleet");
+
+    await page.goto(server.endpoint + "/");
+    await page.waitForSelector(`tr[data-fleet-id="${fleetId}"]`);
+    const { FleetIds } = await client.send(new ListFleetsCommand({}));
+    assert.ok(FleetIds!.includes(fleetId));
   });
 });
 

@@ -1,9 +1,17 @@
 /**
- * Scenario launcher: creates an EC2 fleet with the `liftlog:scenario` tag through the real
- * GameLift API (CreateBuild with a storage location, so the build is READY, then CreateFleet) and
- * opens it, so its creation plays out on the timeline.
+ * Scenario launcher: creates a fleet with the `liftlog:scenario` tag through the real GameLift API
+ * and opens it, so its creation plays out on the timeline. A scenario that EC2 fleets can play gets
+ * an EC2 fleet (CreateBuild with a storage location, so the build is READY, then CreateFleet); one
+ * only container fleets can play gets a container fleet (CreateContainerGroupDefinition, READY at
+ * once in liftlog, then CreateContainerFleet).
  */
-import { CreateBuildCommand, CreateFleetCommand } from "@aws-sdk/client-gamelift";
+import {
+  CreateBuildCommand,
+  CreateContainerFleetCommand,
+  CreateContainerGroupDefinitionCommand,
+  CreateFleetCommand,
+  type Tag,
+} from "@aws-sdk/client-gamelift";
 import { useEffect, useState } from "react";
 import { adminJson, errorText, gamelift } from "./api";
 import { navigate } from "./router";
@@ -17,7 +25,18 @@ interface Scenario {
   Requires?: string;
 }
 
+/** The kind of fleet the launcher creates for a scenario, or undefined when it creates none (Anywhere only). */
+function fleetKind(scenario: Scenario): "EC2" | "CONTAINER" | undefined {
+  if (scenario.FleetTypes.includes("EC2")) return "EC2";
+  return scenario.FleetTypes.includes("CONTAINER") ? "CONTAINER" : undefined;
+}
+
 async function launch(scenario: Scenario, name: string): Promise<string> {
+  const tags: Tag[] = [{ Key: "liftlog:scenario", Value: scenario.Name }];
+  return fleetKind(scenario) === "CONTAINER" ? launchContainerFleet(name, tags) : launchEc2Fleet(scenario, name, tags);
+}
+
+async function launchEc2Fleet(scenario: Scenario, name: string, tags: Tag[]): Promise<string> {
   const client = gamelift();
   const build = await client.send(
     new CreateBuildCommand({
@@ -34,10 +53,38 @@ async function launch(scenario: Scenario, name: string): Promise<string> {
       FleetType: scenario.Requires?.includes("SPOT") ? "SPOT" : "ON_DEMAND",
       RuntimeConfiguration: { ServerProcesses: [{ LaunchPath: "/local/game/server", ConcurrentExecutions: 1 }] },
       ...(scenario.Requires?.includes("PeerVpcId") ? { PeerVpcId: "vpc-0123456789abcdef0", PeerVpcAwsAccountId: "111122223333" } : {}),
-      Tags: [{ Key: "liftlog:scenario", Value: scenario.Name }],
+      Tags: tags,
     }),
   );
   return fleet.FleetAttributes!.FleetId!;
+}
+
+async function launchContainerFleet(name: string, tags: Tag[]): Promise<string> {
+  const client = gamelift();
+  // Definition names allow letters, digits and hyphens only; the fleet keeps its tag for the name.
+  const definition = await client.send(
+    new CreateContainerGroupDefinitionCommand({
+      Name: `${name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 100)}-group`,
+      OperatingSystem: "AMAZON_LINUX_2023",
+      TotalMemoryLimitMebibytes: 2048,
+      TotalVcpuLimit: 1,
+      GameServerContainerDefinition: {
+        ContainerName: "game-server",
+        ImageUri: "public.ecr.aws/liftlog-console/game-server:latest",
+        ServerSdkVersion: "5.2.0",
+        PortConfiguration: { ContainerPortRanges: [{ FromPort: 7777, ToPort: 7777, Protocol: "UDP" }] },
+      },
+    }),
+  );
+  const fleet = await client.send(
+    new CreateContainerFleetCommand({
+      Description: name,
+      FleetRoleArn: "arn:aws:iam::000000000000:role/liftlog-console",
+      GameServerContainerGroupDefinitionName: definition.ContainerGroupDefinition!.Name,
+      Tags: tags,
+    }),
+  );
+  return fleet.ContainerFleet!.FleetId!;
 }
 
 export function Launcher({ onError }: { onError: (err: unknown) => void }) {
@@ -74,8 +121,9 @@ export function Launcher({ onError }: { onError: (err: unknown) => void }) {
         <h1>Launch a scenario</h1>
       </div>
       <p className="muted">
-        Creates an EC2 fleet (CreateBuild, then CreateFleet tagged <code>liftlog:scenario</code>) in the chosen region and opens it, so you
-        can watch its creation succeed or fail on the timeline.
+        Creates a fleet tagged <code>liftlog:scenario</code> in the chosen region and opens it, so you can watch its creation succeed or
+        fail on the timeline: an EC2 fleet (CreateBuild, then CreateFleet), or a container fleet (CreateContainerGroupDefinition, then
+        CreateContainerFleet) for a scenario only container fleets play.
       </p>
       <label className="name-field">
         Fleet name <input value={name} placeholder="scenario name and time" onChange={(e) => setName(e.target.value)} />
@@ -94,7 +142,7 @@ export function Launcher({ onError }: { onError: (err: unknown) => void }) {
           </thead>
           <tbody>
             {scenarios.map((s) => {
-              const ec2 = s.FleetTypes.includes("EC2");
+              const kind = fleetKind(s);
               return (
                 <tr key={s.Name} data-scenario={s.Name}>
                   <td className="mono">{s.Name}</td>
@@ -105,8 +153,12 @@ export function Launcher({ onError }: { onError: (err: unknown) => void }) {
                   <td>{s.FinalStatus}</td>
                   <td>
                     <button
-                      disabled={!ec2 || busy !== undefined}
-                      title={ec2 ? "" : `For ${s.FleetTypes.join("/")} fleets; launch it with the SDK`}
+                      disabled={!kind || busy !== undefined}
+                      title={
+                        kind
+                          ? `Creates ${kind === "EC2" ? "an EC2" : "a container"} fleet`
+                          : `For ${s.FleetTypes.join("/")} fleets; launch it with the SDK`
+                      }
                       onClick={() => void start(s)}
                     >
                       {busy === s.Name ? "Launching…" : "Launch"}
