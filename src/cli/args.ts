@@ -11,12 +11,22 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O }>>;
 export type ParsedValues<O extends Options> = Parsed<O>["values"];
 
-/** Parses `args` against `options`; "help" when --help/-h was given. Unknown options and stray arguments are UsageErrors. */
+/** What a command's line may hold: its options, its --help text, and how many positional arguments (default none). */
+export interface CommandSpec<O extends Options> {
+  options: O;
+  help: string;
+  positionals?: number;
+}
+
+/**
+ * Parses a command's `args` against its `spec`. With --help/-h it prints the help to stdout and
+ * returns undefined, for the command to exit 0. Unknown options and stray arguments are UsageErrors.
+ */
 export function parseCommand<O extends Options>(
+  spec: CommandSpec<O>,
   args: string[],
-  options: O,
-  positionals = 0,
-): "help" | { values: ParsedValues<O>; positionals: string[] } {
+): { values: ParsedValues<O>; positionals: string[] } | undefined {
+  const { options, help, positionals = 0 } = spec;
   let parsed;
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" } } });
@@ -25,7 +35,10 @@ export function parseCommand<O extends Options>(
     if (message === undefined) throw err;
     throw new UsageError(message);
   }
-  if ((parsed.values as { help?: boolean }).help) return "help" as const;
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(help.endsWith("\n") ? help : `${help}\n`);
+    return undefined;
+  }
   if (parsed.positionals.length > positionals) {
     throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'; options start with --`);
   }

@@ -86,11 +86,8 @@ Examples:
 type Values = ParsedValues<typeof EVENTS_OPTIONS>;
 
 export async function events(args: string[]): Promise<number> {
-  const parsed = parseCommand(args, EVENTS_OPTIONS);
-  if (parsed === "help") {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand({ options: EVENTS_OPTIONS, help: HELP }, args);
+  if (!parsed) return 0;
   const { values } = parsed;
   const range = timeRange(values);
   const paging = pagingOf(values);

@@ -48,11 +48,8 @@ Examples:
 export const CSV_COLUMNS = ["FleetId", "EventId", "ResourceId", "EventCode", "Message", "EventTime", "Count", "Log"] as const;
 
 export async function exportEvents(args: string[]): Promise<number> {
-  const parsed = parseCommand(args, OPTIONS);
-  if (parsed === "help") {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand({ options: OPTIONS, help: HELP }, args);
+  if (!parsed) return 0;
   const { values } = parsed;
   const format = values.format ?? (values.out?.toLowerCase().endsWith(".csv") ? "csv" : "ndjson");
   if (format !== "ndjson" && format !== "csv") throw new UsageError(`--format must be ndjson or csv, got '${format}'`);

@@ -46,11 +46,8 @@ interface FleetSummary {
 }
 
 export async function fleets(args: string[]): Promise<number> {
-  const parsed = parseCommand(args, OPTIONS);
-  if (parsed === "help") {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand({ options: OPTIONS, help: HELP }, args);
+  if (!parsed) return 0;
   const { values } = parsed;
   const format = outputFormat(values.output);
   const query = compileQuery(values.query);

@@ -49,11 +49,8 @@ interface Line {
 }
 
 export async function importEvents(args: string[]): Promise<number> {
-  const parsed = parseCommand(args, OPTIONS, 1);
-  if (parsed === "help") {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand({ options: OPTIONS, help: HELP, positionals: 1 }, args);
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
   const file = positionals[0];
   if (file === undefined) throw new UsageError("give the FILE to import (an NDJSON or CSV export)");

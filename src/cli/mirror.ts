@@ -62,11 +62,8 @@ Examples:
 `;
 
 export async function mirror(args: string[]): Promise<number> {
-  const parsed = parseCommand(args, OPTIONS);
-  if (parsed === "help") {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand({ options: OPTIONS, help: HELP }, args);
+  if (!parsed) return 0;
   const { values } = parsed;
   if (values["source-endpoint"] === undefined)
     throw new UsageError("--source-endpoint is required: a liftlog URL, or 'aws' for Amazon GameLift");

@@ -42,10 +42,7 @@ export async function seed(args: string[]): Promise<number> {
     console.error(`liftlog seed: ${err.message}\nRun 'liftlog seed --help' for the options.`);
     return 2;
   }
-  if (parsed === "help") {
-    console.log(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
   const { options, dataDir, db, port, defaultAccount } = parsed;
   const config = { ...defaultConfig(), dataDir, db };
   const plan = planDemo(options);
@@ -79,7 +76,7 @@ export async function seed(args: string[]): Promise<number> {
 }
 
 function parseOptions(args: string[]) {
-  const parsed = parseCommand(args, {
+  const flags = {
     "data-dir": { type: "string" },
     db: { type: "string" },
     fleets: { type: "string" },
@@ -88,8 +85,9 @@ function parseOptions(args: string[]) {
     account: { type: "string" },
     "random-seed": { type: "string" },
     "end-time": { type: "string" },
-  });
-  if (parsed === "help") return parsed;
+  } as const;
+  const parsed = parseCommand({ options: flags, help: HELP }, args);
+  if (!parsed) return undefined;
   const { values } = parsed;
   const config = defaultConfig();
   const dataDir = values["data-dir"] ?? config.dataDir;
