@@ -145,7 +145,13 @@ async function benchmark(options: Options, target: BenchTarget): Promise<EngineF
     raw = new RawGameLiftClient(server.endpoint, SCOPE.region);
     const pages = await walk(raw, target.store, fleetId, options.events);
     const { scenarios, sdk } = await run(options, target, server, raw, fleetId, pages);
-    const ingest = await benchmarkIngest(server.endpoint, target.store, SCOPE, options.ingest, checkpoint);
+    const ingest = await benchmarkIngest(
+      { endpoint: server.endpoint, pid: server.process.pid! },
+      target.store,
+      SCOPE,
+      options.ingest,
+      checkpoint,
+    );
     const retention = await retentionUnderLoad(options, target, raw, fleetId, pages);
     return { engine: target.engine, loadSeconds: seconds, scenarios, sdk, ingest, retention };
   } finally {

@@ -13,6 +13,10 @@ import type { NewEvent, Scope, Store } from "../src/store/types.js";
 import { RawGameLiftClient } from "./http-client.js";
 import { benchEvent } from "./load.js";
 import { formatCount, formatMs, percentiles, table } from "./measure.js";
+import { processTicks } from "./nodes.js";
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
 
 export interface IngestSetup {
   format: "JSON" | "NDJSON";
@@ -36,6 +40,9 @@ export interface IngestFigures extends IngestSetup {
   p99Ms: number;
   /** The same batches through the store's appendEvents in-process. */
   inProcessPerSecond: number;
+  /** CPU time per event (user + system): the server process's, and the in-process appends'. */
+  serverCpuUs: number;
+  inProcessCpuUs: number;
 }
 
 /** One event as the admin API takes it. */
@@ -58,17 +65,18 @@ interface Client {
 
 /** Every setup in turn on one running server; prints a table and returns the figures. */
 export async function benchmarkIngest(
-  endpoint: string,
+  server: { endpoint: string; pid: number },
   store: Store,
   scope: Scope,
   events: number,
   checkpoint: () => void,
 ): Promise<IngestFigures[]> {
   const figures: IngestFigures[] = [];
-  for (const setup of INGEST_SETUPS) figures.push(await measureIngest(endpoint, store, scope, { ...setup, events }, checkpoint));
+  for (const setup of INGEST_SETUPS) figures.push(await measureIngest(server, store, scope, { ...setup, events }, checkpoint));
   console.log(
     `\nIngest through POST /_liftlog/events, each client its own fleet and connection, batches back to back after one` +
-      ` warm-up batch per client; in-process: the same batches through the store's appendEvents from as many callers\n`,
+      ` warm-up batch per client; in-process: the same batches through the store's appendEvents from as many callers.` +
+      ` CPU µs/event: user + system time of the server process (from /proc), and of the in-process appends\n`,
   );
   console.log(
     table(
@@ -82,6 +90,8 @@ export async function benchmarkIngest(
         "batch p99 ms",
         "in-process events/s",
         "HTTP / in-process",
+        "server CPU µs/event",
+        "in-process CPU µs/event",
       ],
       figures.map((f) => [
         f.format,
@@ -93,6 +103,8 @@ export async function benchmarkIngest(
         formatMs(f.p99Ms),
         formatCount(f.inProcessPerSecond),
         `${(f.perSecond / f.inProcessPerSecond).toFixed(2)}×`,
+        f.serverCpuUs.toFixed(1),
+        f.inProcessCpuUs.toFixed(1),
       ]),
     ),
   );
@@ -105,12 +117,13 @@ export function ingestRows<R>(row: (name: string, value: (r: R) => string) => vo
     const name = `ingest ${format}, ${formatCount(batch)} per batch, ${clients} client${clients > 1 ? "s" : ""}`;
     row(`${name}: events/s`, (r) => formatCount(of(r)[k]!.perSecond));
     row(`${name}: HTTP / in-process`, (r) => `${(of(r)[k]!.perSecond / of(r)[k]!.inProcessPerSecond).toFixed(2)}×`);
+    row(`${name}: server / in-process CPU µs/event`, (r) => `${of(r)[k]!.serverCpuUs.toFixed(1)} / ${of(r)[k]!.inProcessCpuUs.toFixed(1)}`);
   });
 }
 
 /** Runs `events` events (rounded down to whole batches per client, at least one each) in `batch`-sized posts from `clients` clients. */
 export async function measureIngest(
-  endpoint: string,
+  server: { endpoint: string; pid: number },
   store: Store,
   scope: Scope,
   setup: IngestSetup & { events: number },
@@ -121,7 +134,7 @@ export async function measureIngest(
   const rng = new SeededRandom(batch * 31 + clients);
   const workers: Client[] = await Promise.all(
     Array.from({ length: clients }, async () => {
-      const http = new RawGameLiftClient(endpoint, scope.region);
+      const http = new RawGameLiftClient(server.endpoint, scope.region);
       const registered = await http.admin(
         "/_liftlog/fleets",
         JSON.stringify({ Name: "bench-ingest", Region: scope.region, AccountId: scope.accountId }),
@@ -143,6 +156,7 @@ export async function measureIngest(
   try {
     await Promise.all(workers.map((client) => post(client, client.bodies[0]!)));
     const latencies: number[] = [];
+    const ticks = processTicks(server.pid);
     const seconds = await timed(() =>
       Promise.all(
         workers.map(async (client) => {
@@ -157,8 +171,19 @@ export async function measureIngest(
     const events = batchesPerClient * clients * batch;
     if (ids.size !== events + clients * batch)
       throw new Error(`ingest returned ${ids.size} distinct EventIds for ${events + clients * batch} events`);
+    const serverCpuUs = ((processTicks(server.pid) - ticks) / TICKS_PER_SECOND / events) * 1e6;
+    const cpu = process.cpuUsage();
     const inProcessSeconds = await appendInProcess(store, scope, workers);
-    return { ...setup, events, perSecond: events / seconds, ...percentiles(latencies), inProcessPerSecond: events / inProcessSeconds };
+    const { user, system } = process.cpuUsage(cpu);
+    return {
+      ...setup,
+      events,
+      perSecond: events / seconds,
+      ...percentiles(latencies),
+      inProcessPerSecond: events / inProcessSeconds,
+      serverCpuUs,
+      inProcessCpuUs: (user + system) / events,
+    };
   } finally {
     for (const { http } of workers) http.close();
   }

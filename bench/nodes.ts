@@ -49,7 +49,7 @@ interface NodesFigures {
 }
 
 /** user + system CPU ticks of a process (0 once it is gone). */
-function processTicks(pid: number): number {
+export function processTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
