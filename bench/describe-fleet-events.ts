@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     return;
   }
   printComparison(options, results);
-  await benchmarkFloor({ events: options.floorEvents, requests: options.floorRequests, db: options.db });
+  await benchmarkFloor({ events: options.floorEvents, requests: options.floorRequests, messageLength: 60, db: options.db });
   await benchmarkFeed(options.db);
   await benchmarkAlerts(options.db);
 }

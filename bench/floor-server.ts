@@ -10,10 +10,11 @@
 import { createServer } from "node:http";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import Database from "better-sqlite3";
+import { EVENT_COLUMNS, eventIdText } from "../src/store/sqlite-encoding.js";
 
 interface Row {
   seq: number;
-  event_id: string;
+  event_id: Buffer | string;
   resource_id: string;
   event_code: string;
   message: string;
@@ -24,8 +25,9 @@ interface Row {
 const [path, accountId, region] = process.argv.slice(2) as [string, string, string];
 const db = new Database(path, { readonly: true });
 db.pragma("busy_timeout = 5000");
-// The same keyset scans as SqliteStore.queryEvents, first page and later pages.
-const COLUMNS = "e.seq, e.event_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count";
+// The same keyset scans as SqliteStore.queryEvents, first page and later pages, reading the same
+// columns (event IDs stored as bytes, codes and repeated messages in the strings table).
+const COLUMNS = EVENT_COLUMNS;
 const FROM = "FROM fleets f CROSS JOIN events e WHERE f.account_id = ? AND f.region = ? AND f.fleet_id = ? AND e.fleet_pk = f.pk";
 const ORDER = "ORDER BY e.event_time_ms DESC, e.seq DESC LIMIT ?";
 const first = db.prepare<[string, string, string, number], Row>(`SELECT ${COLUMNS} ${FROM} ${ORDER}`);
@@ -55,7 +57,7 @@ function page(body: { FleetId: string; Limit: number; NextToken?: string }): str
   const last = events[events.length - 1];
   return JSON.stringify({
     Events: events.map((e) => ({
-      EventId: e.event_id,
+      EventId: eventIdText(e.event_id),
       ResourceId: e.resource_id,
       EventCode: e.event_code,
       Message: e.message,

@@ -9,8 +9,9 @@
  * random depths alone. liftlog and the floor run in alternating rounds so that the shared machine's
  * load hits both alike; the figure is liftlog's throughput / the floor's, with both p50/p99.
  * Also: bytes per stored event, SQLite (file size after a WAL checkpoint) and, with --db,
- * PostgreSQL (pg_total_relation_size of events and event_logs).
- * Alone: `node dist/bench/floor.js [--events N] [--requests N] [--db postgres://...]`.
+ * PostgreSQL (pg_total_relation_size of events and event_logs), on that data and on the same
+ * number of events with messages cut to --message-length characters (default 60).
+ * Alone: `node dist/bench/floor.js [--events N] [--requests N] [--message-length N] [--db postgres://...]`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -37,6 +38,8 @@ export interface FloorOptions {
   events: number;
   /** Requests per mix and server, across all clients. */
   requests: number;
+  /** Messages of the second data set measured for bytes per event. */
+  messageLength: number;
   db?: string;
 }
 
@@ -55,7 +58,7 @@ interface SideFigures {
 
 export interface FloorFigures {
   mixes: { name: string; liftlog: SideFigures; floor: SideFigures }[];
-  bytesPerEvent: { engine: string; bytes: number }[];
+  bytesPerEvent: { engine: string; data: string; bytes: number }[];
 }
 
 export async function benchmarkFloor(options: FloorOptions): Promise<FloorFigures> {
@@ -66,14 +69,24 @@ export async function benchmarkFloor(options: FloorOptions): Promise<FloorFigure
   const sides: Side[] = [];
   try {
     const { fleetId } = await loadFleet(target.store, SCOPE, options.events, () => undefined);
-    const bytesPerEvent = [{ engine: "SQLite", bytes: sqliteBytes(target) / options.events }];
+    const full = "messages of 110–150 characters";
+    const short = `messages of ${options.messageLength} characters`;
+    const bytesPerEvent = [
+      { engine: "SQLite", data: full, bytes: sqliteBytes(target) / options.events },
+      { engine: "SQLite", data: short, bytes: await sqliteBytesPerEvent(options.events, options.messageLength) },
+    ];
     server = await startServer(target.server);
     const started = await startFloor(databasePath(target.config));
     floor = started.child;
     sides.push(side("liftlog", server.endpoint), side("floor", started.endpoint));
     await walkBoth(sides, fleetId, options.events);
     const mixes = await measureMixes(sides, fleetId, options.requests);
-    if (options.db) bytesPerEvent.push({ engine: "PostgreSQL", bytes: await postgresBytesPerEvent(options.db, options.events) });
+    if (options.db) {
+      bytesPerEvent.push(
+        { engine: "PostgreSQL", data: full, bytes: await postgresBytesPerEvent(options.db, options.events) },
+        { engine: "PostgreSQL", data: short, bytes: await postgresBytesPerEvent(options.db, options.events, options.messageLength) },
+      );
+    }
     print(options, mixes, bytesPerEvent);
     return { mixes, bytesPerEvent };
   } finally {
@@ -102,11 +115,22 @@ function sqliteBytes(target: BenchTarget): number {
   return statSync(path).size;
 }
 
-/** Loads the same fleet into a fresh PostgreSQL database and measures its events tables. */
-async function postgresBytesPerEvent(url: string, events: number): Promise<number> {
+/** Loads a fleet of `events` into a fresh SQLite file and measures the file. */
+async function sqliteBytesPerEvent(events: number, messageLength?: number): Promise<number> {
+  const target = await sqliteTarget();
+  try {
+    await loadFleet(target.store, SCOPE, events, () => undefined, messageLength);
+    return sqliteBytes(target) / events;
+  } finally {
+    await target.dispose();
+  }
+}
+
+/** Loads a fleet of `events` into a fresh PostgreSQL database and measures its events tables. */
+async function postgresBytesPerEvent(url: string, events: number, messageLength?: number): Promise<number> {
   const target = await postgresTarget(url);
   try {
-    await loadFleet(target.store, SCOPE, events, () => undefined);
+    await loadFleet(target.store, SCOPE, events, () => undefined, messageLength);
     const client = new pg.Client({ connectionString: target.config.db });
     await client.connect();
     try {
@@ -242,9 +266,10 @@ function print(options: FloorOptions, mixes: FloorFigures["mixes"], bytes: Floor
   console.log(`\nBytes per stored event, ${formatCount(options.events)} events in one fleet\n`);
   console.log(
     table(
-      ["store", "bytes per event", "how"],
+      ["store", "data", "bytes per event", "how"],
       bytes.map((b) => [
         b.engine,
+        b.data,
         formatCount(b.bytes),
         b.engine === "SQLite" ? "database file after a WAL checkpoint" : "pg_total_relation_size of events and event_logs",
       ]),
@@ -253,11 +278,14 @@ function print(options: FloorOptions, mixes: FloorFigures["mixes"], bytes: Floor
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({ options: { events: { type: "string" }, requests: { type: "string" }, db: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { events: { type: "string" }, requests: { type: "string" }, "message-length": { type: "string" }, db: { type: "string" } },
+  });
   try {
     const events = wholeNumber("events", values.events, 200_000, LIMIT + 1);
     const requests = wholeNumber("requests", values.requests, 4_000, ROUNDS);
-    await benchmarkFloor({ events, requests, db: values.db });
+    const messageLength = wholeNumber("message-length", values["message-length"], 60, 1);
+    await benchmarkFloor({ events, requests, messageLength, db: values.db });
   } catch (err) {
     console.error(`floor: ${(err as Error).message}`);
     process.exitCode = 1;

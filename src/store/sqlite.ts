@@ -2,8 +2,9 @@
  * The embedded default store: SQLite through better-sqlite3, in WAL mode with synchronous=FULL so
  * an acknowledged write survives a crash of the process (and of the machine).
  *
- * Pages are keyset range scans on events(fleet_pk, event_time_ms, seq): the first page and a page
- * a million events deep cost the same. Logs live in their own table so that scans stay narrow.
+ * Pages are keyset range scans on events(fleet_pk, event_time_ms) (each index entry ends with the
+ * row's sequence number): the first page and a page a million events deep cost the same. Logs live
+ * in their own table so that scans stay narrow; events are kept compact (sqlite-encoding.ts).
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
@@ -12,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { sqliteMigrations } from "./migrations/sqlite.js";
 import { firstOccurrences, landedEvents, planCoalesced } from "./coalesce.js";
 import {
-  DELIVERY_COLUMNS,
+  deliveryColumns,
   DELIVERY_JOINS,
   filterOf,
   matchDeliveries,
@@ -45,6 +46,9 @@ import type {
 } from "./types.js";
 import { checkStorable } from "./text.js";
 import { StaleFleet } from "./conflicts.js";
+import { EVENT_COLUMNS, eventIdText, StringTable, storedEventId } from "./sqlite-encoding.js";
+
+const DELIVERY_COLUMNS = deliveryColumns(EVENT_COLUMNS);
 
 type SubscriptionRow = SubscriptionColumns & { filter: string; pending: number; parked: number };
 
@@ -68,7 +72,7 @@ interface FleetRow {
 
 interface EventRow {
   seq: number;
-  event_id: string;
+  event_id: Buffer | string;
   fleet_id: string;
   resource_id: string;
   event_code: string;
@@ -77,8 +81,6 @@ interface EventRow {
   count: number;
   has_log: number;
 }
-
-const EVENT_COLUMNS = "e.seq, e.event_id, f.fleet_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log";
 
 function toFleet(row: FleetRow): FleetRecord {
   return {
@@ -102,7 +104,7 @@ function toFleet(row: FleetRow): FleetRecord {
 function toEvent(row: EventRow): StoredEvent {
   return {
     seq: row.seq,
-    eventId: row.event_id,
+    eventId: eventIdText(row.event_id),
     fleetId: row.fleet_id,
     resourceId: row.resource_id,
     eventCode: row.event_code,
@@ -116,6 +118,7 @@ function toEvent(row: EventRow): StoredEvent {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly strings: StringTable;
 
   /** `path` is a file, or ":memory:" for a throwaway store. */
   constructor(path: string) {
@@ -127,6 +130,7 @@ export class SqliteStore implements Store {
     this.db.pragma("foreign_keys = ON");
     this.migrate();
     const db = this.db;
+    this.strings = new StringTable(db);
     this.stmts = {
       fleetPk: db.prepare<[string, string, string], { pk: number }>(
         "SELECT pk FROM fleets WHERE account_id = ? AND region = ? AND fleet_id = ?",
@@ -158,9 +162,10 @@ export class SqliteStore implements Store {
       // data_version moves when another connection (another process) commits; total_changes counts
       // this connection's own row writes. No table is read: the check costs a statement step.
       changeMark: db.prepare<[], { v: number; c: number }>("SELECT data_version AS v, total_changes() AS c FROM pragma_data_version"),
-      newestRepeat: db.prepare<[string, number, string, string, string, number, number], EventRow>(
-        `SELECT e.seq, e.event_id, ? AS fleet_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log
-         FROM events e WHERE e.fleet_pk = ? AND e.resource_id = ? AND e.event_code = ? AND e.message = ?
+      newestRepeat: db.prepare<[number, string | null, number, string, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM fleets f CROSS JOIN events e
+         WHERE f.pk = ? AND e.fleet_pk = f.pk AND e.resource_id IS ? AND e.code_pk = ?
+           AND coalesce(e.message, (SELECT text FROM strings WHERE pk = e.message_pk)) = ?
            AND e.event_time_ms BETWEEN ? AND ?
          ORDER BY e.seq DESC LIMIT 1`,
       ),
@@ -187,16 +192,17 @@ export class SqliteStore implements Store {
         "INSERT INTO service_clock (id, now_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET now_ms = max(now_ms, excluded.now_ms)",
       ),
       insertEvent: db.prepare(
-        `INSERT INTO events (fleet_pk, event_id, resource_id, event_code, message, event_time_ms, count, has_log)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (fleet_pk, event_time_ms, event_id, code_pk, message, message_pk, resource_id, count, has_log)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertLog: db.prepare("INSERT INTO event_logs (seq, log) VALUES (?, ?)"),
-      getLog: db.prepare<[string, string, string], { fleet_id: string; log: string }>(
+      getLog: db.prepare<[Buffer | string, string, string], { fleet_id: string; log: string }>(
         `SELECT f.fleet_id, l.log FROM events e JOIN fleets f ON f.pk = e.fleet_pk JOIN event_logs l ON l.seq = e.seq
          WHERE e.event_id = ? AND f.account_id = ? AND f.region = ?`,
       ),
+      // Each fleet's keyset index, from its oldest event: no index on EventTime alone to keep up.
       deleteBefore: db.prepare(
-        "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE event_time_ms < ? ORDER BY event_time_ms LIMIT ?)",
+        "DELETE FROM events WHERE seq IN (SELECT e.seq FROM fleets f CROSS JOIN events e WHERE e.fleet_pk = f.pk AND e.event_time_ms < ? LIMIT ?)",
       ),
       scopeSubscriptions: db.prepare<[string, string], { pk: number; filter: string }>(
         "SELECT pk, filter FROM subscriptions WHERE account_id = ? AND region = ?",
@@ -242,11 +248,11 @@ export class SqliteStore implements Store {
       release: db.prepare(
         "UPDATE deliveries SET claim_owner = NULL, claim_until_ms = NULL WHERE pk IN (SELECT value FROM json_each(?)) AND claim_owner = ?",
       ),
-      deliveriesById: db.prepare<[string], DeliveryColumns & { filter: string }>(
+      deliveriesById: db.prepare<[string], SqliteDeliveryColumns>(
         `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS} WHERE d.pk IN (SELECT value FROM json_each(?))
          ORDER BY d.subscription_pk, d.fleet_pk, d.seq`,
       ),
-      listDeliveries: db.prepare<[string, number, number, number], DeliveryColumns & { filter: string }>(
+      listDeliveries: db.prepare<[string, number, number, number], SqliteDeliveryColumns>(
         `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS}
          WHERE s.subscription_id = ? AND d.parked = ? AND d.pk > ? ORDER BY d.pk LIMIT ?`,
       ),
@@ -270,27 +276,48 @@ export class SqliteStore implements Store {
     };
   }
 
-  /** Applies pending versions in one write transaction, so two processes opening a new file cannot both apply one. */
+  /**
+   * Applies pending versions in one write transaction, so two processes opening a new file cannot
+   * both apply one. Foreign keys are off meanwhile (a rebuilt table must not cascade its drop into
+   * logs and deliveries; the setting cannot change inside a transaction) and checked before commit.
+   */
   private migrate(): void {
-    this.db
-      .transaction(() => {
-        const current = this.db.pragma("user_version", { simple: true }) as number;
-        for (let version = current; version < sqliteMigrations.length; version++) {
-          this.db.exec(sqliteMigrations[version]!);
-          this.db.pragma(`user_version = ${version + 1}`);
-        }
-      })
-      .immediate();
+    this.db.pragma("foreign_keys = OFF");
+    try {
+      this.db
+        .transaction(() => {
+          const current = this.db.pragma("user_version", { simple: true }) as number;
+          for (let version = current; version < sqliteMigrations.length; version++) {
+            this.db.exec(sqliteMigrations[version]!);
+            this.db.pragma(`user_version = ${version + 1}`);
+          }
+          const broken = this.db.pragma("foreign_key_check") as unknown[];
+          if (broken.length > 0) throw new Error(`store: migrating left ${broken.length} broken references: ${JSON.stringify(broken[0])}`);
+        })
+        .immediate();
+    } finally {
+      this.db.pragma("foreign_keys = ON");
+    }
+  }
+
+  /** A write transaction that may add strings: their cached rows count only once it commits. */
+  private writeEvents<T>(write: () => T): T {
+    try {
+      const out = this.db.transaction(write).immediate();
+      this.strings.commit();
+      return out;
+    } catch (err) {
+      this.strings.rollback();
+      throw err;
+    }
   }
 
   async createFleet(fleet: FleetRecord, events: NewEvent[] = []): Promise<StoredEvent[]> {
     checkStorable({ fleets: [fleet], events });
-    return this.db
-      .transaction(() => {
-        this.stmts.insertFleet.run(fleetParams(fleet));
-        return this.insertEvents(fleet, events);
-      })
-      .immediate();
+    return this.writeEvents(() => {
+      this.stmts.insertFleet.run(fleetParams(fleet));
+      return this.insertEvents(fleet, events);
+    });
   }
 
   async getFleet(scope: Scope, fleetId: string): Promise<FleetRecord | undefined> {
@@ -324,21 +351,19 @@ export class SqliteStore implements Store {
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
     checkStorable({ events, fleets });
-    return this.db
-      .transaction(() => {
-        const stored =
-          options.coalesceWithinMs === undefined
-            ? this.insertEvents(scope, events)
-            : this.coalesceEvents(scope, events, options.coalesceWithinMs);
-        for (const fleet of fleets) {
-          this.writeFleet(fleet);
-          if (options.releaseClaimOf !== undefined) {
-            this.stmts.releaseClaim.run(fleet.accountId, fleet.region, fleet.fleetId, options.releaseClaimOf);
-          }
+    return this.writeEvents(() => {
+      const stored =
+        options.coalesceWithinMs === undefined
+          ? this.insertEvents(scope, events)
+          : this.coalesceEvents(scope, events, options.coalesceWithinMs);
+      for (const fleet of fleets) {
+        this.writeFleet(fleet);
+        if (options.releaseClaimOf !== undefined) {
+          this.stmts.releaseClaim.run(fleet.accountId, fleet.region, fleet.fleetId, options.releaseClaimOf);
         }
-        return stored;
-      })
-      .immediate();
+      }
+      return stored;
+    });
   }
 
   private fleetPkOf(scope: Scope, fleetId: string, cache: Map<string, number>): number {
@@ -380,13 +405,15 @@ export class SqliteStore implements Store {
 
   private insertEvent(pk: number, event: NewEvent, count: number): number {
     const hasLog = event.log !== undefined;
+    const messagePk = this.strings.message(event.message);
     const { lastInsertRowid } = this.stmts.insertEvent.run(
       pk,
-      event.eventId,
-      event.resourceId,
-      event.eventCode,
-      event.message,
       event.eventTimeMs,
+      storedEventId(event.eventId),
+      this.strings.intern(event.eventCode),
+      messagePk === undefined ? event.message : null,
+      messagePk ?? null,
+      event.resourceId === event.fleetId ? null : event.resourceId,
       count,
       hasLog ? 1 : 0,
     );
@@ -401,7 +428,10 @@ export class SqliteStore implements Store {
     const stored = new Map<string, StoredEvent>();
     for (const [key, e] of firstOccurrences(events)) {
       const pk = this.fleetPkOf(scope, e.fleetId, pks);
-      const row = this.stmts.newestRepeat.get(e.fleetId, pk, e.resourceId, e.eventCode, e.message, e.eventTimeMs - windowMs, e.eventTimeMs);
+      const code = this.strings.find(e.eventCode);
+      if (code === undefined) continue; // never stored: nothing to repeat
+      const resource = e.resourceId === e.fleetId ? null : e.resourceId;
+      const row = this.stmts.newestRepeat.get(pk, resource, code, e.message, e.eventTimeMs - windowMs, e.eventTimeMs);
       if (row) stored.set(key, toEvent(row));
     }
     const plan = planCoalesced(events, windowMs, stored);
@@ -479,7 +509,7 @@ export class SqliteStore implements Store {
   }
 
   async getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined> {
-    const row = this.stmts.getLog.get(eventId, scope.accountId, scope.region);
+    const row = this.stmts.getLog.get(storedEventId(eventId), scope.accountId, scope.region);
     return row ? { fleetId: row.fleet_id, log: row.log } : undefined;
   }
 
@@ -520,14 +550,20 @@ export class SqliteStore implements Store {
 
   async replayEvents(scope: Scope, query: FeedQuery & { sinceMs: number; from?: Cursor; head: AppendPosition }): Promise<StoredEvent[]> {
     const from = query.from ?? { eventTimeMs: query.sinceMs, seq: -1 };
-    const where = `e.event_time_ms >= ? AND (e.event_time_ms, e.seq) > (?, ?) AND e.seq <= ? AND e.fleet_pk = f.pk AND f.account_id = ? AND f.region = ?`;
-    // One fleet: its EventTime index; a whole scope: the global EventTime index.
+    const after = (e: string) => `${e}.event_time_ms >= ? AND (${e}.event_time_ms, ${e}.seq) > (?, ?) AND ${e}.seq <= ?`;
+    const params = [query.sinceMs, from.eventTimeMs, from.seq, query.head.seq];
+    // One fleet: its keyset index. A whole scope: the first `limit` of each fleet's (from its keyset
+    // index), merged; there is no index on EventTime across fleets.
     const sql = query.fleetId
-      ? `SELECT ${EVENT_COLUMNS} FROM fleets f CROSS JOIN events e WHERE ${where} AND f.fleet_id = ? ORDER BY e.event_time_ms, e.seq LIMIT ?`
-      : `SELECT ${EVENT_COLUMNS} FROM events e CROSS JOIN fleets f WHERE ${where} ORDER BY e.event_time_ms, e.seq LIMIT ?`;
-    const params = [query.sinceMs, from.eventTimeMs, from.seq, query.head.seq, scope.accountId, scope.region];
+      ? `SELECT ${EVENT_COLUMNS} FROM fleets f CROSS JOIN events e
+           WHERE f.account_id = ? AND f.region = ? AND f.fleet_id = ? AND e.fleet_pk = f.pk AND ${after("e")}
+           ORDER BY e.event_time_ms, e.seq LIMIT ?`
+      : `SELECT ${EVENT_COLUMNS} FROM fleets f CROSS JOIN events e
+           WHERE f.account_id = ? AND f.region = ? AND e.seq IN (SELECT x.seq FROM events x WHERE x.fleet_pk = f.pk AND ${after("x")}
+                                                                ORDER BY x.event_time_ms, x.seq LIMIT ?)
+           ORDER BY e.event_time_ms, e.seq LIMIT ?`;
     return this.cachedStatement(sql)
-      .all(...params, ...(query.fleetId ? [query.fleetId] : []), query.limit)
+      .all(scope.accountId, scope.region, ...(query.fleetId ? [query.fleetId, ...params] : [...params, query.limit]), query.limit)
       .map(toEvent);
   }
 
@@ -625,7 +661,9 @@ export class SqliteStore implements Store {
 }
 
 const toSummary = (row: SubscriptionRow) => withBacklog(toSubscription(row, JSON.parse(row.filter)), row.pending, row.parked);
-const toSqliteDelivery = (row: DeliveryColumns & { filter: string }) => toDelivery(row, JSON.parse(row.filter));
+type SqliteDeliveryColumns = Omit<DeliveryColumns, "event_id"> & { event_id: Buffer | string; filter: string };
+const toSqliteDelivery = (row: SqliteDeliveryColumns) =>
+  toDelivery({ ...row, event_id: eventIdText(row.event_id) }, JSON.parse(row.filter));
 
 function fleetParams(fleet: FleetRecord) {
   return {

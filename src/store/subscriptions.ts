@@ -72,10 +72,13 @@ export function matchDeliveries(matchers: Matcher[], events: Pick<StoredEvent, "
   return pairs;
 }
 
-/** The columns the stores select for a delivery (aliases shared by both dialects). */
-export const DELIVERY_COLUMNS = `d.pk AS delivery_id, d.attempts, d.parked, d.next_attempt_ms, d.last_error,
-  s.subscription_id, s.account_id, s.region, s.url, s.filter, s.secret, s.created_ms,
-  f.fleet_id, f.fleet_arn, e.seq, e.event_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log`;
+/** The columns the stores select for a delivery (aliases shared by both dialects); `event` as the store reads an event. */
+export const deliveryColumns = (
+  event = "f.fleet_id, e.seq, e.event_id, e.resource_id, e.event_code, e.message, e.event_time_ms, e.count, e.has_log",
+) => `d.pk AS delivery_id, d.attempts, d.parked, d.next_attempt_ms, d.last_error,
+  s.subscription_id, s.account_id, s.region, s.url, s.filter, s.secret, s.created_ms, f.fleet_arn, ${event}`;
+
+export const DELIVERY_COLUMNS = deliveryColumns();
 
 export const DELIVERY_JOINS = `JOIN subscriptions s ON s.pk = d.subscription_pk JOIN events e ON e.seq = d.seq JOIN fleets f ON f.pk = e.fleet_pk`;
 
