@@ -10,24 +10,15 @@
 import { createServer } from "node:http";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import Database from "better-sqlite3";
-import { EVENT_COLUMNS, eventIdText } from "../src/store/sqlite-encoding.js";
-
-interface Row {
-  seq: number;
-  event_id: Buffer | string;
-  resource_id: string;
-  event_code: string;
-  message: string;
-  event_time_ms: number;
-  count: number;
-}
+import { decodeEvent, EVENT_COLUMNS, StringTable, type EventColumns as Row } from "../src/store/sqlite-encoding.js";
 
 const [path, accountId, region] = process.argv.slice(2) as [string, string, string];
 const db = new Database(path, { readonly: true });
 db.pragma("busy_timeout = 5000");
 // The same keyset scans as SqliteStore.queryEvents, first page and later pages, reading the same
-// columns (event IDs stored as bytes, codes and repeated messages in the strings table).
+// columns and decoding them the same way (event IDs stored as bytes, strings resolved from memory).
 const COLUMNS = EVENT_COLUMNS;
+const strings = new StringTable(db);
 const FROM = "FROM fleets f CROSS JOIN events e WHERE f.account_id = ? AND f.region = ? AND f.fleet_id = ? AND e.fleet_pk = f.pk";
 const ORDER = "ORDER BY e.event_time_ms DESC, e.seq DESC LIMIT ?";
 const first = db.prepare<[string, string, string, number], Row>(`SELECT ${COLUMNS} ${FROM} ${ORDER}`);
@@ -56,14 +47,17 @@ function page(body: { FleetId: string; Limit: number; NextToken?: string }): str
   const events = rows.slice(0, limit);
   const last = events[events.length - 1];
   return JSON.stringify({
-    Events: events.map((e) => ({
-      EventId: eventIdText(e.event_id),
-      ResourceId: e.resource_id,
-      EventCode: e.event_code,
-      Message: e.message,
-      EventTime: e.event_time_ms / 1000,
-      Count: e.count,
-    })),
+    Events: events.map((e) => {
+      const { eventId, resourceId, eventCode, message } = decodeEvent(e, strings);
+      return {
+        EventId: eventId,
+        ResourceId: resourceId,
+        EventCode: eventCode,
+        Message: message,
+        EventTime: e.event_time_ms / 1000,
+        Count: e.count,
+      };
+    }),
     ...(rows.length > limit && last ? { NextToken: seal(fleetId, [last.event_time_ms, last.seq]) } : {}),
   });
 }

@@ -46,7 +46,7 @@ import type {
 } from "./types.js";
 import { checkStorable } from "./text.js";
 import { StaleFleet } from "./conflicts.js";
-import { EVENT_COLUMNS, eventIdText, StringTable, storedEventId } from "./sqlite-encoding.js";
+import { decodeEvent, EVENT_COLUMNS, StringTable, storedEventId, type EventColumns } from "./sqlite-encoding.js";
 
 const DELIVERY_COLUMNS = deliveryColumns(EVENT_COLUMNS);
 
@@ -70,17 +70,7 @@ interface FleetRow {
   version: number;
 }
 
-interface EventRow {
-  seq: number;
-  event_id: Buffer | string;
-  fleet_id: string;
-  resource_id: string;
-  event_code: string;
-  message: string;
-  event_time_ms: number;
-  count: number;
-  has_log: number;
-}
+type EventRow = EventColumns;
 
 function toFleet(row: FleetRow): FleetRecord {
   return {
@@ -101,24 +91,24 @@ function toFleet(row: FleetRow): FleetRecord {
   };
 }
 
-function toEvent(row: EventRow): StoredEvent {
-  return {
-    seq: row.seq,
-    eventId: eventIdText(row.event_id),
-    fleetId: row.fleet_id,
-    resourceId: row.resource_id,
-    eventCode: row.event_code,
-    message: row.message,
-    eventTimeMs: row.event_time_ms,
-    count: row.count,
-    hasLog: row.has_log === 1,
-  };
-}
-
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts;
   private readonly strings: StringTable;
+
+  private readonly toEvent = (row: EventRow): StoredEvent => decodeEvent(row, this.strings);
+
+  private readonly toDelivery = (row: SqliteDeliveryColumns): Delivery => {
+    const fields = decodeEvent(row, this.strings);
+    const columns = {
+      ...row,
+      event_id: fields.eventId,
+      resource_id: fields.resourceId,
+      event_code: fields.eventCode,
+      message: fields.message,
+    };
+    return toDelivery(columns, JSON.parse(row.filter));
+  };
 
   /** `path` is a file, or ":memory:" for a throwaway store. */
   constructor(path: string) {
@@ -432,7 +422,7 @@ export class SqliteStore implements Store {
       if (code === undefined) continue; // never stored: nothing to repeat
       const resource = e.resourceId === e.fleetId ? null : e.resourceId;
       const row = this.stmts.newestRepeat.get(pk, resource, code, e.message, e.eventTimeMs - windowMs, e.eventTimeMs);
-      if (row) stored.set(key, toEvent(row));
+      if (row) stored.set(key, this.toEvent(row));
     }
     const plan = planCoalesced(events, windowMs, stored);
     for (const t of plan.raised) this.stmts.raiseCount.run(t.count, t.seq);
@@ -505,7 +495,7 @@ export class SqliteStore implements Store {
       ORDER BY e.event_time_ms DESC, e.seq DESC LIMIT ?`;
     return this.cachedStatement(sql)
       .all(...params)
-      .map(toEvent);
+      .map(this.toEvent);
   }
 
   async getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined> {
@@ -543,7 +533,7 @@ export class SqliteStore implements Store {
     const params = [query.after.seq, scope.accountId, scope.region, ...(query.fleetId ? [query.fleetId] : []), query.limit];
     const events = this.cachedStatement(sql)
       .all(...params)
-      .map((row) => ({ ...toEvent(row), position: { txid: 0, seq: row.seq } }));
+      .map((row) => ({ ...this.toEvent(row), position: { txid: 0, seq: row.seq } }));
     const last = events[events.length - 1];
     return { events, through: events.length === query.limit && last ? last.position : head };
   }
@@ -564,7 +554,7 @@ export class SqliteStore implements Store {
            ORDER BY e.event_time_ms, e.seq LIMIT ?`;
     return this.cachedStatement(sql)
       .all(scope.accountId, scope.region, ...(query.fleetId ? [query.fleetId, ...params] : [...params, query.limit]), query.limit)
-      .map(toEvent);
+      .map(this.toEvent);
   }
 
   async createSubscription(subscription: SubscriptionRecord): Promise<void> {
@@ -602,7 +592,7 @@ export class SqliteStore implements Store {
           this.stmts.claimFollowers.all({ ...params, s: h.subscription_pk, f: h.fleet_pk, seq: h.seq, n: claim.perLane - 1 }),
         );
         const ids = [...heads, ...followers].map((r) => r.pk);
-        return this.stmts.deliveriesById.all(JSON.stringify(ids)).map(toSqliteDelivery);
+        return this.stmts.deliveriesById.all(JSON.stringify(ids)).map(this.toDelivery);
       })
       .immediate();
   }
@@ -623,7 +613,7 @@ export class SqliteStore implements Store {
   }
 
   async listDeliveries(subscriptionId: string, query: { parked: boolean; afterId?: number; limit: number }): Promise<Delivery[]> {
-    return this.stmts.listDeliveries.all(subscriptionId, query.parked ? 1 : 0, query.afterId ?? 0, query.limit).map(toSqliteDelivery);
+    return this.stmts.listDeliveries.all(subscriptionId, query.parked ? 1 : 0, query.afterId ?? 0, query.limit).map(this.toDelivery);
   }
 
   async redriveDeliveries(subscriptionId: string, nowMs: number, deliveryIds?: number[]): Promise<number> {
@@ -661,9 +651,8 @@ export class SqliteStore implements Store {
 }
 
 const toSummary = (row: SubscriptionRow) => withBacklog(toSubscription(row, JSON.parse(row.filter)), row.pending, row.parked);
-type SqliteDeliveryColumns = Omit<DeliveryColumns, "event_id"> & { event_id: Buffer | string; filter: string };
-const toSqliteDelivery = (row: SqliteDeliveryColumns) =>
-  toDelivery({ ...row, event_id: eventIdText(row.event_id) }, JSON.parse(row.filter));
+/** A delivery's columns with the event's as this store keeps them (decodeEvent reads them). */
+type SqliteDeliveryColumns = Omit<DeliveryColumns, keyof EventColumns | "event_code"> & EventColumns & { filter: string };
 
 function fleetParams(fleet: FleetRecord) {
   return {

@@ -41,7 +41,7 @@ function eventIdOf(rng: SeededRandom, i: number): string {
     case 5:
       return `{${randomUUID()}}`;
     default:
-      return rng.chance(0.5) ? `mirror-${i}` : `${"g".repeat(8)}-${rng.hex(4)}-${rng.hex(4)}-${rng.hex(4)}-${rng.hex(12)}`;
+      return [`mirror-${i}`, `'${i}' o''clock "x"`, `${"g".repeat(8)}-${rng.hex(4)}-${rng.hex(4)}-${rng.hex(4)}-${rng.hex(12)}`][i % 3]!;
   }
 }
 
