@@ -21,6 +21,7 @@ import { createClock, type Clock } from "./fleets/clock.js";
 import { FleetLifecycle } from "./fleets/lifecycle.js";
 import type { Services } from "./operations/context.js";
 import { LogUrls } from "./operations/log-urls.js";
+import { PageCache } from "./operations/page-cache.js";
 import { TokenSigner } from "./operations/tokens.js";
 import { API_BODY_LIMIT, apiProtocol, callerContext, handleApiCall, type Protocol } from "./protocol/api.js";
 import { loadCredentialsFile } from "./protocol/credentials-file.js";
@@ -84,6 +85,7 @@ export async function createServices(config: LiftlogConfig, store: Store, clock?
       durations: config.stageSeconds,
       coalesceWindowMs: config.coalesceWindowSeconds * 1000,
     }),
+    newestPages: new PageCache(),
     maxPageSize: config.maxPageSize,
     defaultScope: { accountId: config.defaultAccount, region: config.defaultRegion },
   };

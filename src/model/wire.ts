@@ -101,26 +101,77 @@ function decodePlainScalar(value: unknown, type: ScalarType, path: string, wire:
   }
 }
 
-function encodeValue(value: unknown, s: Shape, wire: WireFormat): unknown {
-  if (value === undefined || value === null) return undefined;
+type Encoder = (value: unknown) => unknown;
+
+/**
+ * Each shape's encoder, compiled once per wire format from the model: the member walk (names,
+ * shapes, which encoder each takes) is decided here, not looked up again for every value.
+ */
+const compiled = new WeakMap<WireFormat, Map<string, Encoder>>();
+
+/**
+ * The encoding of values that cannot change (frozen structures, e.g. events a page cache holds),
+ * kept as long as the value lives: a structure's wire form depends on nothing but its members.
+ */
+const encodedFrozen = new WeakMap<WireFormat, WeakMap<object, unknown>>();
+
+function encoderFor(shapeName: string, wire: WireFormat): Encoder {
+  let encoders = compiled.get(wire);
+  if (!encoders) compiled.set(wire, (encoders = new Map()));
+  const known = encoders.get(shapeName);
+  if (known) return known;
+  // Registered before its members compile, so a recursive shape finds itself.
+  let encode: Encoder = () => {
+    throw new Error(`encoder for ${shapeName} used while compiling`);
+  };
+  encoders.set(shapeName, (value) => encode(value));
+  encode = compile(shape(shapeName), wire);
+  encoders.set(shapeName, encode);
+  return encode;
+}
+
+function compile(s: Shape, wire: WireFormat): Encoder {
   switch (s.type) {
-    case "structure": {
-      const out: Record<string, unknown> = {};
-      for (const [name, ref] of Object.entries(s.members ?? {})) {
-        const encoded = encodeValue((value as Record<string, unknown>)[name], shape(ref.shape), wire);
-        if (encoded !== undefined) out[name] = encoded;
-      }
-      return out;
+    case "structure":
+      return compileStructure(s, wire);
+    case "list": {
+      const item = encoderFor(s.member!.shape, wire);
+      return (value) => (value === undefined || value === null ? undefined : (value as unknown[]).map(item));
     }
-    case "list":
-      return (value as unknown[]).map((v) => encodeValue(v, shape(s.member!.shape), wire));
     case "map": {
-      const valueShape = shape(s.value!.shape);
-      return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, encodeValue(v, valueShape, wire)]));
+      const item = encoderFor(s.value!.shape, wire);
+      return (value) =>
+        value === undefined || value === null
+          ? undefined
+          : Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, item(v)]));
     }
-    default:
-      return wire.encodeScalar(value, s.type);
+    default: {
+      const type = s.type;
+      return (value) => (value === undefined || value === null ? undefined : wire.encodeScalar(value, type));
+    }
   }
+}
+
+function compileStructure(s: Shape, wire: WireFormat): Encoder {
+  const members = Object.entries(s.members ?? {}).map(([name, ref]) => ({ name, encode: encoderFor(ref.shape, wire) }));
+  let frozen = encodedFrozen.get(wire);
+  if (!frozen) encodedFrozen.set(wire, (frozen = new WeakMap()));
+  const memo = frozen;
+  const encode = (value: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (const { name, encode: member } of members) {
+      const encoded = member(value[name]);
+      if (encoded !== undefined) out[name] = encoded;
+    }
+    return out;
+  };
+  return (value) => {
+    if (value === undefined || value === null) return undefined;
+    if (!Object.isFrozen(value)) return encode(value as Record<string, unknown>);
+    let out = memo.get(value as object);
+    if (out === undefined) memo.set(value as object, (out = encode(value as Record<string, unknown>)));
+    return out;
+  };
 }
 
 /** The typed, validated input of `operation` from its decoded wire body. */
@@ -136,10 +187,10 @@ export function decodeWireInput(operation: string, body: unknown, wire: WireForm
 export function encodeWireOutput(operation: string, output: unknown, wire: WireFormat): unknown {
   const op = operationModel(operation);
   if (!op.output) return {};
-  return encodeValue(output ?? {}, shape(op.output.shape), wire) ?? {};
+  return encoderFor(op.output.shape, wire)(output ?? {}) ?? {};
 }
 
 /** Any value of a named shape in a wire form (the event feed shapes events as the API does). */
 export function encodeWireShape(shapeName: string, value: unknown, wire: WireFormat): unknown {
-  return encodeValue(value, shape(shapeName), wire);
+  return encoderFor(shapeName, wire)(value);
 }

@@ -5,10 +5,18 @@ import { invalidRequest, notFound } from "../protocol/errors.js";
 import type { FleetRecord, Scope, Store } from "../store/types.js";
 
 export async function findFleet(store: Store, scope: Scope, idOrArn: string): Promise<FleetRecord | undefined> {
+  const fleetId = scopedFleetId(scope, idOrArn);
+  return fleetId === undefined ? undefined : store.getFleet(scope, fleetId);
+}
+
+/**
+ * The fleet ID a FleetIdOrArn names within the caller's scope, without reading the store;
+ * undefined for an ARN naming another account or region, which never reaches that account's fleets.
+ */
+export function scopedFleetId(scope: Scope, idOrArn: string): string | undefined {
   const ref = parseFleetRef(idOrArn);
-  // An ARN naming another account or region never reaches that account's fleets.
   if (ref.arnScope && (ref.arnScope.accountId !== scope.accountId || ref.arnScope.region !== scope.region)) return undefined;
-  return store.getFleet(scope, ref.fleetId);
+  return ref.fleetId;
 }
 
 /** The fleet, deleted or not (its events outlive it); NotFoundException when it never existed here. */

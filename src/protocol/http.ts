@@ -50,6 +50,8 @@ export function send(
   body: string | Uint8Array,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body), ...headers });
-  res.end(body);
+  // Encoded once: measuring a string's UTF-8 length and then writing it would encode it twice.
+  const bytes = typeof body === "string" ? Buffer.from(body) : body;
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": bytes.byteLength, ...headers });
+  res.end(bytes);
 }

@@ -7,17 +7,9 @@
  *   errors       {"__type": "<Code>", "message": "...", "Message": "..."} (see errorBody)
  * Not JSON at all, or a value of the wrong JSON type: SerializationException (400).
  */
-import {
-  decodeWireInput,
-  encodeWireOutput,
-  encodeWireShape,
-  epochSecondsToDate,
-  mismatch,
-  type ScalarType,
-  type WireFormat,
-} from "../model/wire.js";
+import { decodeWireInput, encodeWireShape, epochSecondsToDate, mismatch, type ScalarType, type WireFormat } from "../model/wire.js";
 import type { IncomingMessage } from "node:http";
-import { serviceModel } from "../model/service-model.js";
+import { operationModel, serviceModel, shape } from "../model/service-model.js";
 import { operations } from "../operations/registry.js";
 import type { Protocol } from "./api.js";
 import { errorBody, serializationError, unknownOperation, type ServiceError } from "./errors.js";
@@ -60,8 +52,77 @@ export function decodeInput(operation: string, body: Buffer): Record<string, unk
   return decodeWireInput(operation, value, json);
 }
 
+/** The JSON text of `operation`'s typed output: what JSON.stringify(encodeWireOutput(...)) gives, written directly. */
 export function encodeOutput(operation: string, output: unknown): string {
-  return JSON.stringify(encodeWireOutput(operation, output, json));
+  const op = operationModel(operation);
+  if (!op.output) return "{}";
+  return textEncoder(op.output.shape)(output ?? {}) ?? "{}";
+}
+
+/** A shape's JSON text, or undefined for an absent value (as JSON.stringify leaves out undefined members). */
+type TextEncoder = (value: unknown) => string | undefined;
+
+/**
+ * Each shape's text encoder, compiled once from the model: the output is written as JSON text
+ * member by member, without first building the wire object. Frozen structures (the events a page
+ * cache holds) keep their text for as long as they live.
+ */
+const textEncoders = new Map<string, TextEncoder>();
+const frozenText = new WeakMap<object, string>();
+
+function textEncoder(shapeName: string): TextEncoder {
+  const known = textEncoders.get(shapeName);
+  if (known) return known;
+  // Registered before its members compile, so a recursive shape finds itself.
+  let encode: TextEncoder = () => undefined;
+  textEncoders.set(shapeName, (value) => encode(value));
+  encode = compileText(shapeName);
+  textEncoders.set(shapeName, encode);
+  return encode;
+}
+
+function compileText(shapeName: string): TextEncoder {
+  const s = shape(shapeName);
+  switch (s.type) {
+    case "structure": {
+      const members = Object.entries(s.members ?? {}).map(([name, ref]) => ({
+        name,
+        key: `${JSON.stringify(name)}:`,
+        encode: textEncoder(ref.shape),
+      }));
+      const encode = (value: Record<string, unknown>) => {
+        let out = "";
+        for (const member of members) {
+          const text = member.encode(value[member.name]);
+          if (text !== undefined) out += (out === "" ? "{" : ",") + member.key + text;
+        }
+        return out === "" ? "{}" : `${out}}`;
+      };
+      return (value) => {
+        if (value === undefined || value === null) return undefined;
+        if (!Object.isFrozen(value)) return encode(value as Record<string, unknown>);
+        let text = frozenText.get(value as object);
+        if (text === undefined) frozenText.set(value as object, (text = encode(value as Record<string, unknown>)));
+        return text;
+      };
+    }
+    case "list": {
+      const item = textEncoder(s.member!.shape);
+      return (value) => {
+        if (value === undefined || value === null) return undefined;
+        let out = "[";
+        for (const [i, v] of (value as unknown[]).entries()) out += (i === 0 ? "" : ",") + (item(v) ?? "null");
+        return `${out}]`;
+      };
+    }
+    case "map":
+      // Maps keep JSON.stringify's own key order (integer-like keys first): they go through it whole.
+      return (value) => (value === undefined || value === null ? undefined : JSON.stringify(encodeWireShape(shapeName, value, json)));
+    default: {
+      const type = s.type;
+      return (value) => (value === undefined || value === null ? undefined : JSON.stringify(json.encodeScalar(value, type)));
+    }
+  }
 }
 
 /** Any value of a named shape as JSON 1.1 carries it (the event feed shapes events as the API does). */
