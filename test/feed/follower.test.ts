@@ -151,12 +151,12 @@ for (const store of STORES) {
         const writer = (async () => {
           for (let n = 0; writing; n++) {
             // Event IDs make a retry idempotent: a batch stored without its acknowledgement reaching
-            // the writer is refused as a whole (409) when sent again, instead of being stored twice.
+            // the writer is refused as a whole (ConflictException) when sent again, instead of being stored twice.
             const events = batch(`batch ${n}`, 3).map((e) => ({ ...e, EventId: randomUUID() }));
             for (;;) {
               events.forEach((e) => attempted.add(e.Message));
               const res = await admin(endpoint, "/_liftlog/events", { FleetId: fleet.FleetArn, Events: events }).catch(() => undefined);
-              if (res?.status === 200 || res?.status === 409) {
+              if (res?.status === 200 || res?.body.__type === "ConflictException") {
                 acked.push(...events.map((e) => e.Message));
                 break;
               }
