@@ -25,6 +25,17 @@ export function newEventId(): string {
 
 /** The canonical text of a UUID's 16 bytes: lower-case hex, hyphenated 8-4-4-4-12. */
 export function uuidText(bytes: Uint8Array): string {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, 16).toString("hex");
+  return hyphenatedUuid(Buffer.from(bytes.buffer, bytes.byteOffset, 16).toString("hex"));
+}
+
+/** The canonical text of a UUID given as its 32 lower-case hex digits. */
+export function hyphenatedUuid(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The 16 bytes of an ID that is a canonical UUID (as liftlog mints them); undefined for any other ID. */
+export function canonicalUuidBytes(id: string): Buffer | undefined {
+  return id.length === 36 && CANONICAL_UUID.test(id) ? Buffer.from(id.replace(/-/g, ""), "hex") : undefined;
 }

@@ -5,13 +5,12 @@
  * 16 long, so that only UUIDs are ever 16 bytes. Stored text never holds U+0000 (text.ts), so the
  * added byte is never part of an ID, and every ID reads back exactly as it was given.
  */
-import { uuidText } from "./event-ids.js";
-
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { canonicalUuidBytes, uuidText } from "./event-ids.js";
 
 /** The stored form of an event ID (also what lookups by ID compare against). */
 export function eventIdBytes(id: string): Buffer {
-  if (id.length === 36 && CANONICAL_UUID.test(id)) return Buffer.from(id.replace(/-/g, ""), "hex");
+  const uuid = canonicalUuidBytes(id);
+  if (uuid) return uuid;
   const utf8 = Buffer.from(id, "utf8");
   return utf8.length === 16 ? Buffer.concat([utf8, Buffer.of(0)]) : utf8;
 }

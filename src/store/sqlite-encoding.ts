@@ -9,20 +9,18 @@
  * - resource_id: NULL when it is the fleet's own ID.
  */
 import type Database from "better-sqlite3";
+import { canonicalUuidBytes, hyphenatedUuid } from "./event-ids.js";
 import type { StoredEvent } from "./types.js";
-
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The value stored for an event ID (and looked up by). */
 export function storedEventId(id: string): Buffer | string {
-  return id.length === 36 && CANONICAL_UUID.test(id) ? Buffer.from(id.replace(/-/g, ""), "hex") : id;
+  return canonicalUuidBytes(id) ?? id;
 }
 
 /** The event ID from the SQL literal quote() made of the stored value: X'<32 hex digits>' or '<text>'. */
 function eventIdOf(quoted: string): string {
   if (quoted.charCodeAt(0) !== 88 /* X */) return quoted.slice(1, -1).replaceAll("''", "'");
-  const hex = quoted.slice(2, 34).toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return hyphenatedUuid(quoted.slice(2, 34).toLowerCase());
 }
 
 /**
