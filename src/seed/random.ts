@@ -1,3 +1,5 @@
+import { hyphenatedUuid } from "../store/event-ids.js";
+
 /**
  * A small seeded random source (mulberry32) so that a demo is the same for the same seed:
  * fleet IDs, event IDs, times, messages, counts. Not for anything secret.
@@ -50,7 +52,6 @@ export class SeededRandom {
     const h = this.hex(32).split("");
     h[12] = "4";
     h[16] = "89ab"[parseInt(h[16]!, 16) & 3]!;
-    const s = h.join("");
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    return hyphenatedUuid(h.join(""));
   }
 }

@@ -6,9 +6,9 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { DescribeFleetEventsCommand, type GameLiftClient } from "@aws-sdk/client-gamelift";
+import { DescribeFleetEventsCommand } from "@aws-sdk/client-gamelift";
 import { admin, gamelift, ingest, registerFleet, startServer, type IngestedEvent, type RunningServer } from "../helpers/server.js";
-import { STORES } from "../interop/stores.js";
+import { STORES, servedFleet } from "../interop/stores.js";
 import { REGION, ingestedLine, realisticEvents, sdkLine } from "../interop/fleet-log.js";
 import { eventOf, mustOpen, openStream, streamLine } from "../helpers/sse.js";
 import { CREATION, advance, readyBuild, ec2Fleet } from "../lifecycle/helpers.js";
@@ -20,42 +20,27 @@ const streamUrl = (endpoint: string, params: Record<string, string>) => `${endpo
 
 for (const store of STORES) {
   describe(`event stream on ${store.name}`, { skip: store.skip }, () => {
-    let db: Awaited<ReturnType<typeof store.open>>;
-    let server: RunningServer;
-    let client: GameLiftClient;
-    let fleet: { FleetId: string; FleetArn: string };
+    const served = servedFleet(store, ["--clock", "manual", "--feed-heartbeat", "0.3"]);
     const all: { ids: string[]; events: IngestedEvent[] } = { ids: [], events: [] };
 
-    const url = (params: Record<string, string> = {}) => streamUrl(server.endpoint, { FleetId: fleet.FleetArn, ...params });
+    const url = (params: Record<string, string> = {}) => streamUrl(served.server.endpoint, { FleetId: served.fleet.FleetArn, ...params });
     async function add(events: IngestedEvent[]): Promise<string[]> {
-      const ids = await ingest(server.endpoint, fleet.FleetArn, events, 40);
+      const ids = await ingest(served.server.endpoint, served.fleet.FleetArn, events, 40);
       all.ids.push(...ids);
       all.events.push(...events);
       return ids;
     }
 
-    before(async () => {
-      db = await store.open();
-      server = await startServer({ args: ["--clock", "manual", "--feed-heartbeat", "0.3", ...db.args] });
-      client = gamelift(server.endpoint, REGION);
-      fleet = await registerFleet(server.endpoint, REGION);
-    });
-    after(async () => {
-      client?.destroy();
-      await server?.dispose();
-      await db?.drop();
-    });
-
     it("sends each new event once, in append order, as DescribeFleetEvents shapes it plus FleetId", async () => {
       const stream = await mustOpen(url());
-      const events = realisticEvents(fleet.FleetId, 120).map((e, i) => (i % 17 === 0 ? { ...e, Log: `log of event ${i}` } : e));
+      const events = realisticEvents(served.fleet.FleetId, 120).map((e, i) => (i % 17 === 0 ? { ...e, Log: `log of event ${i}` } : e));
       const ids = await add(events);
       const got = await stream.waitFor(120);
-      assert.deepEqual(got.map(streamLine), appendOrder(fleet.FleetId, ids, events));
-      assert.ok(got.every((m) => eventOf(m).FleetId === fleet.FleetId));
+      assert.deepEqual(got.map(streamLine), appendOrder(served.fleet.FleetId, ids, events));
+      assert.ok(got.every((m) => eventOf(m).FleetId === served.fleet.FleetId));
       assert.equal(new Set(got.map((m) => m.id)).size, 120, "every message has its own id");
       // Field for field what the API returns (log URLs are minted per call, so compared by what they serve).
-      const api = await client.send(new DescribeFleetEventsCommand({ FleetId: fleet.FleetId, Limit: 1000 }));
+      const api = await served.client.send(new DescribeFleetEventsCommand({ FleetId: served.fleet.FleetId, Limit: 1000 }));
       assert.deepEqual(got.map(streamLine).sort(), api.Events!.map(sdkLine).sort());
       const logged = got.map(eventOf).find((e) => e.PreSignedLogUrl)!;
       const log = await fetch(logged.PreSignedLogUrl!);
@@ -73,9 +58,9 @@ for (const store of STORES) {
       const cut = 37;
       const byHeader = await mustOpen(url({ since: "0" }), { "Last-Event-ID": history[cut]!.id! });
       const byQuery = await mustOpen(url({ after: history[cut]!.id! }));
-      const more = realisticEvents(fleet.FleetId, 10, 7);
+      const more = realisticEvents(served.fleet.FleetId, 10, 7);
       await add(more);
-      const want = [...history.slice(cut + 1).map(streamLine), ...appendOrder(fleet.FleetId, all.ids.slice(-10), more)];
+      const want = [...history.slice(cut + 1).map(streamLine), ...appendOrder(served.fleet.FleetId, all.ids.slice(-10), more)];
       for (const stream of [byHeader, byQuery]) {
         assert.deepEqual((await stream.waitFor(want.length)).map(streamLine), want);
         await new Promise((r) => setTimeout(r, 200));
@@ -96,7 +81,7 @@ for (const store of STORES) {
         got.map((m) => eventOf(m).EventId),
         replayed,
       );
-      const live = realisticEvents(fleet.FleetId, 3, 99).map((e) => ({ ...e, EventTime: 1_000_000 })); // old times still arrive live
+      const live = realisticEvents(served.fleet.FleetId, 3, 99).map((e) => ({ ...e, EventTime: 1_000_000 })); // old times still arrive live
       const liveIds = await add(live);
       assert.deepEqual(
         (await stream.waitFor(replayed.length + 3)).slice(-3).map((m) => eventOf(m).EventId),
@@ -138,19 +123,19 @@ for (const store of STORES) {
     });
 
     it("without FleetId streams every fleet of the account and region, and nothing of another account", async () => {
-      const other = await registerFleet(server.endpoint, REGION);
-      const elsewhere = await registerFleet(server.endpoint, REGION, "111111111111");
-      const stream = await mustOpen(streamUrl(server.endpoint, { Region: REGION }));
-      const a = await ingest(server.endpoint, other.FleetArn, [{ EventCode: "FLEET_CREATED", Message: "other 1" }]);
-      await ingest(server.endpoint, elsewhere.FleetArn, [{ EventCode: "FLEET_CREATED", Message: "another account" }]);
+      const other = await registerFleet(served.server.endpoint, REGION);
+      const elsewhere = await registerFleet(served.server.endpoint, REGION, "111111111111");
+      const stream = await mustOpen(streamUrl(served.server.endpoint, { Region: REGION }));
+      const a = await ingest(served.server.endpoint, other.FleetArn, [{ EventCode: "FLEET_CREATED", Message: "other 1" }]);
+      await ingest(served.server.endpoint, elsewhere.FleetArn, [{ EventCode: "FLEET_CREATED", Message: "another account" }]);
       const b = await add([{ EventCode: "FLEET_STATE_ACTIVE", Message: "first fleet" }]);
-      const c = await ingest(server.endpoint, other.FleetArn, [{ EventCode: "FLEET_STATE_ERROR", Message: "other 2" }]);
+      const c = await ingest(served.server.endpoint, other.FleetArn, [{ EventCode: "FLEET_STATE_ERROR", Message: "other 2" }]);
       const got = (await stream.waitFor(3)).map(eventOf);
       assert.deepEqual(
         got.map((e) => [e.FleetId, e.EventId]),
         [
           [other.FleetId, a[0]],
-          [fleet.FleetId, b[0]],
+          [served.fleet.FleetId, b[0]],
           [other.FleetId, c[0]],
         ],
       );
@@ -160,19 +145,19 @@ for (const store of STORES) {
     });
 
     it("carries lifecycle and fault events of simulated fleets", async () => {
-      const sim = gamelift(server.endpoint, REGION);
+      const sim = gamelift(served.server.endpoint, REGION);
       try {
-        const stream = await mustOpen(streamUrl(server.endpoint, { Region: REGION }));
+        const stream = await mustOpen(streamUrl(served.server.endpoint, { Region: REGION }));
         const created = (await ec2Fleet(sim, await readyBuild(sim))).FleetAttributes!;
         const fleetId = created.FleetId!;
-        await advance(server.endpoint, 3600);
+        await advance(served.server.endpoint, 3600);
         const got = await stream.waitFor(CREATION.length);
         assert.deepEqual(
           got.map((m) => eventOf(m).EventCode),
           CREATION,
         );
         assert.ok(got.every((m) => eventOf(m).FleetId === fleetId));
-        const fault = await admin(server.endpoint, `/_liftlog/fleets/${encodeURIComponent(created.FleetArn!)}/faults`, {
+        const fault = await admin(served.server.endpoint, `/_liftlog/fleets/${encodeURIComponent(created.FleetArn!)}/faults`, {
           EventCode: "SERVER_PROCESS_CRASHED",
         });
         assert.equal(fault.status, 200, JSON.stringify(fault.body));

@@ -5,29 +5,26 @@
  * client that goes away mid-stream — gets its error and stores nothing, which each case proves by
  * reading the whole log back through the JS SDK. JSON bodies that are not UTF-8 are refused too.
  */
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
-import { paginateDescribeFleetEvents, type GameLiftClient } from "@aws-sdk/client-gamelift";
-import { gamelift, registerFleet, startServer, type IngestedEvent, type RunningServer } from "../helpers/server.js";
-import { STORES } from "./stores.js";
-import { REGION, assertSameEvents, expectedLines, realisticEvents, sdkLine } from "./fleet-log.js";
+import { paginateDescribeFleetEvents } from "@aws-sdk/client-gamelift";
+import type { IngestedEvent } from "../helpers/server.js";
+import { STORES, servedFleet } from "./stores.js";
+import { assertSameEvents, expectedLines, realisticEvents, sdkLine } from "./fleet-log.js";
 
 const NDJSON = { "Content-Type": "application/x-ndjson" };
 
 for (const store of STORES) {
   describe(`NDJSON ingest on ${store.name}: streams, and bad streams storing nothing`, { skip: store.skip }, () => {
-    let db: Awaited<ReturnType<typeof store.open>>;
-    let server: RunningServer;
-    let client: GameLiftClient;
-    let fleet: { FleetId: string; FleetArn: string };
+    const served = servedFleet(store);
     const stored: { ids: string[]; events: IngestedEvent[] } = { ids: [], events: [] };
 
     const post = async (body: string | Buffer) => {
-      const res = await fetch(`${server.endpoint}/_liftlog/events`, { method: "POST", headers: NDJSON, body });
+      const res = await fetch(`${served.server.endpoint}/_liftlog/events`, { method: "POST", headers: NDJSON, body });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> & { EventIds?: string[] } };
     };
-    const lineOf = (e: IngestedEvent) => JSON.stringify({ FleetId: fleet.FleetArn, ...e });
+    const lineOf = (e: IngestedEvent) => JSON.stringify({ FleetId: served.fleet.FleetArn, ...e });
     const refused = async (body: string | Buffer, status: number, type: string, message: RegExp) => {
       const res = await post(body);
       assert.equal(res.status, status, JSON.stringify(res.body));
@@ -36,26 +33,14 @@ for (const store of STORES) {
     };
     async function assertLogUnchanged(what: string): Promise<void> {
       const lines: string[] = [];
-      for await (const page of paginateDescribeFleetEvents({ client, pageSize: 1000 }, { FleetId: fleet.FleetId })) {
+      for await (const page of paginateDescribeFleetEvents({ client: served.client, pageSize: 1000 }, { FleetId: served.fleet.FleetId })) {
         lines.push(...page.Events!.map(sdkLine));
       }
-      assertSameEvents(lines, expectedLines(fleet.FleetId, stored.ids, stored.events), what);
+      assertSameEvents(lines, expectedLines(served.fleet.FleetId, stored.ids, stored.events), what);
     }
 
-    before(async () => {
-      db = await store.open();
-      server = await startServer({ args: db.args });
-      client = gamelift(server.endpoint, REGION);
-      fleet = await registerFleet(server.endpoint, REGION);
-    });
-    after(async () => {
-      client?.destroy();
-      await server?.dispose();
-      await db?.drop();
-    });
-
     it("a stream of many chunks, with text of every width, is stored whole in line order", async () => {
-      const events = realisticEvents(fleet.FleetId, 6000, 14).map((e, i) =>
+      const events = realisticEvents(served.fleet.FleetId, 6000, 14).map((e, i) =>
         i % 3 ? e : { ...e, Message: `${e.Message} — café, 東京, 🎮 ${i}` },
       );
       const body = events.map(lineOf).join("\r\n");
@@ -68,15 +53,15 @@ for (const store of STORES) {
     });
 
     it("a bad line in the middle of a long stream: its error, naming it; nothing stored", async () => {
-      const events = realisticEvents(fleet.FleetId, 5000, 15);
+      const events = realisticEvents(served.fleet.FleetId, 5000, 15);
       const lines = events.map(lineOf);
       const badField = [...lines];
-      badField[2500] = JSON.stringify({ FleetId: fleet.FleetArn, EventCode: "NOT_A_CODE", Message: "m" });
+      badField[2500] = JSON.stringify({ FleetId: served.fleet.FleetArn, EventCode: "NOT_A_CODE", Message: "m" });
       await refused(badField.join("\n"), 400, "InvalidRequestException", /^Events\[2500\]: Value 'NOT_A_CODE' at 'eventCode'/);
       const notJson = [...lines];
       notJson[3999] = lines[3999]!.slice(0, -1);
       // A line that is not JSON is named even after an earlier bad field (lines are read before events are checked).
-      notJson[10] = JSON.stringify({ FleetId: fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "" });
+      notJson[10] = JSON.stringify({ FleetId: served.fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "" });
       await refused(
         notJson.join("\n"),
         400,
@@ -94,11 +79,11 @@ for (const store of STORES) {
     });
 
     it("a stream cut off mid-line, or mid-character: the last line's error; nothing stored", async () => {
-      const lines = realisticEvents(fleet.FleetId, 3000, 16).map(lineOf);
+      const lines = realisticEvents(served.fleet.FleetId, 3000, 16).map(lineOf);
       const body = lines.join("\n");
       await refused(body.slice(0, body.length - 20), 400, "SerializationException", /^Line 3000 is not valid JSON: /);
       const wide = Buffer.from(
-        `${lines.slice(0, 10).join("\n")}\n{"FleetId": "${fleet.FleetArn}", "EventCode": "GENERIC_EVENT", "Message": "東`,
+        `${lines.slice(0, 10).join("\n")}\n{"FleetId": "${served.fleet.FleetArn}", "EventCode": "GENERIC_EVENT", "Message": "東`,
       );
       await refused(
         wide.subarray(0, wide.length - 1),
@@ -110,9 +95,9 @@ for (const store of STORES) {
     });
 
     it("a client that goes away mid-stream: nothing stored, and the server serves on", async () => {
-      const body = Buffer.from(realisticEvents(fleet.FleetId, 4000, 17).map(lineOf).join("\n"));
+      const body = Buffer.from(realisticEvents(served.fleet.FleetId, 4000, 17).map(lineOf).join("\n"));
       await new Promise<void>((resolve) => {
-        const url = new URL(server.endpoint);
+        const url = new URL(served.server.endpoint);
         const req = request({
           host: url.hostname,
           port: url.port,
@@ -152,10 +137,10 @@ for (const store of STORES) {
 
     it("a JSON body (not NDJSON) that is not UTF-8: SerializationException; nothing stored", async () => {
       const body = Buffer.from(
-        JSON.stringify({ FleetId: fleet.FleetArn, Events: [{ EventCode: "GENERIC_EVENT", Message: "café" }] }),
+        JSON.stringify({ FleetId: served.fleet.FleetArn, Events: [{ EventCode: "GENERIC_EVENT", Message: "café" }] }),
         "latin1",
       );
-      const res = await fetch(`${server.endpoint}/_liftlog/events`, {
+      const res = await fetch(`${served.server.endpoint}/_liftlog/events`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body,
