@@ -1,5 +1,6 @@
 /** `liftlog <command>`: dispatches to one file per command; failures print one line (the stack with --debug). */
 import { reportError } from "./errors.js";
+import { UsageError } from "./args.js";
 import { serve } from "./serve.js";
 
 const USAGE = `liftlog — a self-hostable Amazon GameLift fleet event service, and a command line for fleet events
@@ -42,8 +43,18 @@ export async function main(argv: string[]): Promise<number | void> {
     console.error(`liftlog: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
-  // serve and seed handle their own output and failures; what escapes them is printed by bin/liftlog.js.
-  if (name === "serve" || name === "seed") return (await load())(rest);
+  // serve and seed handle their own output and failures; a bad command line is reported as for every
+  // command, anything else that escapes them is printed by bin/liftlog.js.
+  if (name === "serve" || name === "seed") {
+    try {
+      return await (
+        await load()
+      )(rest);
+    } catch (err) {
+      if (err instanceof UsageError) return reportError(name, err, false);
+      throw err;
+    }
+  }
   // The SDK warns on every run under Node 20 about its own future releases; this CLI pins its SDK version.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // A reader that goes away (| head) ends a command's output, not with an error. Not for serve:

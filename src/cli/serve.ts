@@ -1,6 +1,5 @@
 /** `liftlog serve`: run the service until SIGTERM/SIGINT, then drain and close cleanly. */
 import { constants } from "node:os";
-import { parseArgs } from "node:util";
 import {
   defaultConfig,
   parseAuthMode,
@@ -15,6 +14,7 @@ import {
   parseStageSeconds,
   DEFAULT_PORT,
 } from "../config.js";
+import { parseCommand } from "./args.js";
 import { DEFAULT_DELIVERY } from "../alerts/worker.js";
 import { LOG_LEVELS, parseLogLevel } from "../observability/logger.js";
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from "../fleets/lifecycle.js";
@@ -81,45 +81,41 @@ function stageDefaults(): string {
   return lines.join("\n");
 }
 
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "data-dir": { type: "string" },
+  db: { type: "string" },
+  "db-pool-size": { type: "string" },
+  "admin-token": { type: "string" },
+  "allow-open-admin": { type: "boolean" },
+  accounts: { type: "string" },
+  auth: { type: "string" },
+  "credentials-file": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "default-region": { type: "string" },
+  "max-page-size": { type: "string" },
+  "retention-days": { type: "string" },
+  "public-url": { type: "string" },
+  clock: { type: "string" },
+  "clock-speed": { type: "string" },
+  "stage-seconds": { type: "string" },
+  "coalesce-window": { type: "string" },
+  "log-level": { type: "string" },
+  verbose: { type: "boolean" },
+  "delivery-max-attempts": { type: "string" },
+  "delivery-backoff-cap": { type: "string" },
+  "delivery-timeout": { type: "string" },
+  "feed-heartbeat": { type: "string" },
+  "feed-recheck": { type: "string" },
+  "feed-stall": { type: "string" },
+} as const;
+
 export async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "data-dir": { type: "string" },
-      db: { type: "string" },
-      "db-pool-size": { type: "string" },
-      "admin-token": { type: "string" },
-      "allow-open-admin": { type: "boolean" },
-      accounts: { type: "string" },
-      auth: { type: "string" },
-      "credentials-file": { type: "string" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      "default-region": { type: "string" },
-      "max-page-size": { type: "string" },
-      "retention-days": { type: "string" },
-      "public-url": { type: "string" },
-      clock: { type: "string" },
-      "clock-speed": { type: "string" },
-      "stage-seconds": { type: "string" },
-      "coalesce-window": { type: "string" },
-      "log-level": { type: "string" },
-      verbose: { type: "boolean" },
-      "delivery-max-attempts": { type: "string" },
-      "delivery-backoff-cap": { type: "string" },
-      "delivery-timeout": { type: "string" },
-      "feed-heartbeat": { type: "string" },
-      "feed-recheck": { type: "string" },
-      "feed-stall": { type: "string" },
-      help: { type: "boolean" },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand({ options: OPTIONS, help: HELP }, args);
+  if (!parsed) return 0;
+  const { values } = parsed;
   const config = defaultConfig();
   if (values.port !== undefined) config.port = Number(values.port);
   if (values.host !== undefined) config.host = values.host;
