@@ -35,7 +35,10 @@ export function hyphenatedUuid(hex: string): string {
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The 16 bytes of an ID that is a canonical UUID (as liftlog mints them); undefined for any other ID. */
+/** Whether an ID is a canonical UUID (lower-case, hyphenated), as liftlog mints them. */
+export const isCanonicalUuid = (id: string): boolean => id.length === 36 && CANONICAL_UUID.test(id);
+
+/** The 16 bytes of an ID that is a canonical UUID; undefined for any other ID. */
 export function canonicalUuidBytes(id: string): Buffer | undefined {
-  return id.length === 36 && CANONICAL_UUID.test(id) ? Buffer.from(id.replace(/-/g, ""), "hex") : undefined;
+  return isCanonicalUuid(id) ? Buffer.from(id.replace(/-/g, ""), "hex") : undefined;
 }

@@ -17,7 +17,8 @@ const SPECIAL = /[\\\n\r\t]/;
 const SPECIAL_ALL = /[\\\n\r\t]/g;
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-function field(value: CopyValue): string {
+/** One field in COPY's text form. */
+export function copyField(value: CopyValue): string {
   if (value === null) return "\\N";
   if (typeof value === "boolean") return value ? "t" : "f";
   if (typeof value === "number") return String(value);
@@ -29,18 +30,23 @@ function field(value: CopyValue): string {
 /** COPY's text form of rows: tab-separated fields, one line per row. */
 export function copyText(rows: readonly (readonly CopyValue[])[]): string {
   let text = "";
-  for (const row of rows) text += row.map(field).join("\t") + "\n";
+  for (const row of rows) text += row.map(copyField).join("\t") + "\n";
   return text;
 }
 
 /** Copies `rows` into `table (columns)` on the caller's connection; rejects with the server's error. */
-export async function copyRows(
+export function copyRows(
   client: pg.PoolClient,
   table: string,
   columns: readonly string[],
   rows: readonly (readonly CopyValue[])[],
 ): Promise<void> {
+  return copyLines(client, table, columns, copyText(rows));
+}
+
+/** Copies rows already in COPY's text form (see copyText) into `table (columns)`. */
+export async function copyLines(client: pg.PoolClient, table: string, columns: readonly string[], text: string): Promise<void> {
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
-  stream.end(copyText(rows));
+  stream.end(text);
   await once(stream, "finish");
 }

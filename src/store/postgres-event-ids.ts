@@ -5,7 +5,7 @@
  * 16 long, so that only UUIDs are ever 16 bytes. Stored text never holds U+0000 (text.ts), so the
  * added byte is never part of an ID, and every ID reads back exactly as it was given.
  */
-import { canonicalUuidBytes, uuidText } from "./event-ids.js";
+import { canonicalUuidBytes, isCanonicalUuid, uuidText } from "./event-ids.js";
 
 /** The stored form of an event ID (also what lookups by ID compare against). */
 export function eventIdBytes(id: string): Buffer {
@@ -14,6 +14,13 @@ export function eventIdBytes(id: string): Buffer {
   const utf8 = Buffer.from(id, "utf8");
   return utf8.length === 16 ? Buffer.concat([utf8, Buffer.of(0)]) : utf8;
 }
+
+/** The stored form of an event ID as hex digits (bytea's input form after its \\x), without a Buffer for a UUID. */
+export function eventIdHex(id: string): string {
+  return isCanonicalUuid(id) ? id.replace(HYPHENS, "") : eventIdBytes(id).toString("hex");
+}
+
+const HYPHENS = /-/g;
 
 /** The event ID a stored value stands for. */
 export function eventIdFromBytes(stored: Buffer): string {

@@ -45,8 +45,8 @@ import type {
 } from "./types.js";
 import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
-import { copyRows } from "./postgres-copy.js";
-import { eventIdBytes, eventIdFromBytes } from "./postgres-event-ids.js";
+import { copyField, copyLines, copyRows } from "./postgres-copy.js";
+import { eventIdBytes, eventIdFromBytes, eventIdHex } from "./postgres-event-ids.js";
 
 type SubscriptionRow = SubscriptionColumns & { filter: SubscriptionFilter; pending: string; parked: string };
 type DeliveryRow = Omit<DeliveryColumns, "event_id"> & { event_id: Buffer; filter: SubscriptionFilter };
@@ -154,6 +154,23 @@ async function writeFleet(db: pg.Pool | pg.PoolClient, fleet: FleetRecord): Prom
 
 /** The columns an append writes; txid takes its default, the appending transaction's ID. */
 const EVENT_COLUMNS = ["seq", "fleet_pk", "event_time_ms", "count", "has_log", "event_id", "event_code", "resource_id", "message"];
+
+/** One event's row in COPY's text form, in EVENT_COLUMNS' order. */
+const eventLine = (e: StoredEvent, fleetPk: string): string =>
+  `${e.seq}\t${fleetPk}\t${e.eventTimeMs}\t${e.count}\t${e.hasLog ? "t" : "f"}\t\\\\x${eventIdHex(e.eventId)}\t` +
+  `${copyField(e.eventCode)}\t${copyField(e.resourceId)}\t${copyField(e.message)}\n`;
+
+/**
+ * The stored form of a new event: a copy with its sequence number. Object.assign, not spread: on
+ * the differently shaped events of one batch ({...e} falls to V8's slow path) it is ~20x cheaper.
+ */
+function storedEvent(e: NewEvent, seq: number): StoredEvent {
+  const stored = Object.assign({}, e) as StoredEvent;
+  stored.seq = seq;
+  stored.count = e.count ?? 1;
+  stored.hasLog = e.log !== undefined;
+  return stored;
+}
 
 /** The oldest transaction that may still be running: everything below it has finished. */
 const HORIZON = "pg_snapshot_xmin(pg_current_snapshot())";
@@ -361,23 +378,10 @@ export class PostgresStore implements Store {
       values: [events.length],
     });
     const seqs = rows[0]!.seqs;
-    const stored = events.map((e, i) => ({ ...e, seq: Number(seqs[i]), count: e.count ?? 1, hasLog: e.log !== undefined }));
-    await copyRows(
-      client,
-      "events",
-      EVENT_COLUMNS,
-      stored.map((e) => [
-        e.seq,
-        pks.get(e.fleetId)!,
-        e.eventTimeMs,
-        e.count,
-        e.hasLog,
-        eventIdBytes(e.eventId),
-        e.eventCode,
-        e.resourceId,
-        e.message,
-      ]),
-    );
+    const stored = events.map((e, i) => storedEvent(e, Number(seqs[i])));
+    let text = "";
+    for (const e of stored) text += eventLine(e, pks.get(e.fleetId)!);
+    await copyLines(client, "events", EVENT_COLUMNS, text);
     const logged = stored.filter((e) => e.log !== undefined);
     if (logged.length > 0)
       await copyRows(

@@ -26,9 +26,19 @@ function check(field: string, value: unknown): void {
   }
 }
 
+// An event's text fields, checked without building a field name per value (the names are only
+// needed to word a refusal, so the walk below runs only when one of these holds U+0000).
+const eventHasNul = (e: NewEvent) =>
+  hasNul(e.eventId) ||
+  hasNul(e.fleetId) ||
+  hasNul(e.resourceId) ||
+  hasNul(e.eventCode) ||
+  hasNul(e.message) ||
+  (e.log !== undefined && hasNul(e.log));
+
 /** Throws UnstorableText naming the first field of a write that holds U+0000. */
 export function checkStorable(write: { events?: readonly NewEvent[]; fleets?: readonly FleetRecord[]; resource?: ResourceRecord }): void {
-  check("events", write.events ?? []);
+  if (write.events?.some(eventHasNul)) check("events", write.events);
   check("fleets", write.fleets ?? []);
   if (write.resource) check("resource", write.resource);
 }
