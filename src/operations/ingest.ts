@@ -308,7 +308,8 @@ export class IngestBatch {
       return await retryStale(async () => {
         if (attempts++ > 0) read = await Promise.all(read.map(async (f) => (await services.store.getFleet(f, f.fleetId)) ?? f));
         const updated = read.map((f) => followStatus(f, events)).filter((f): f is FleetRecord => !!f);
-        return services.store.appendEvents(scope, events, updated);
+        // Every text field was checked for U+0000 with the rest of the event (eventIsValid).
+        return services.store.appendEvents(scope, events, updated, { eventsStorable: true });
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;

@@ -9,12 +9,15 @@
  * - resource_id: NULL when it is the fleet's own ID.
  */
 import type Database from "better-sqlite3";
-import { canonicalUuidBytes, hyphenatedUuid } from "./event-ids.js";
+import { canonicalUuidInto, hyphenatedUuid } from "./event-ids.js";
 import type { StoredEvent } from "./types.js";
 
-/** The value stored for an event ID (and looked up by). */
+/** Reused for every conversion: better-sqlite3 copies a bound blob, so no Buffer per event is needed. */
+const idBytes = Buffer.alloc(16);
+
+/** The value stored for an event ID (and looked up by); a UUID's bytes are valid until the next call. */
 export function storedEventId(id: string): Buffer | string {
-  return canonicalUuidBytes(id) ?? id;
+  return canonicalUuidInto(id, idBytes) ? idBytes : id;
 }
 
 /** The event ID from the SQL literal quote() made of the stored value: X'<32 hex digits>' or '<text>'. */

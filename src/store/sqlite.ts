@@ -340,7 +340,7 @@ export class SqliteStore implements Store {
   }
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
-    checkStorable({ events, fleets });
+    checkStorable({ events: options.eventsStorable ? [] : events, fleets });
     return this.writeEvents(() => {
       const stored =
         options.coalesceWithinMs === undefined
@@ -369,15 +369,12 @@ export class SqliteStore implements Store {
   /** Inserts events inside the caller's transaction. */
   private insertEvents(scope: Scope, events: NewEvent[]): StoredEvent[] {
     const pks = new Map<string, number>();
-    const stored = events.map((event) => {
+    const stored = new Array<StoredEvent>(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       const count = event.count ?? 1;
-      return {
-        ...event,
-        seq: this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, count),
-        count,
-        hasLog: event.log !== undefined,
-      };
-    });
+      stored[i] = storedEvent(event, this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, count), count);
+    }
     this.enqueueDeliveries(scope, stored, pks);
     return stored;
   }
@@ -648,6 +645,24 @@ export class SqliteStore implements Store {
     }
     return stmt;
   }
+}
+
+/** An appended event as stored: a literal of fixed shape, measurably cheaper per event than a spread. */
+function storedEvent(event: NewEvent, seq: number, count: number): StoredEvent {
+  const stored: StoredEvent = {
+    eventId: event.eventId,
+    fleetId: event.fleetId,
+    resourceId: event.resourceId,
+    eventCode: event.eventCode,
+    message: event.message,
+    eventTimeMs: event.eventTimeMs,
+    seq,
+    count,
+    hasLog: event.log !== undefined,
+  };
+  if (event.log !== undefined) stored.log = event.log;
+  if (event.coalesce !== undefined) stored.coalesce = event.coalesce;
+  return stored;
 }
 
 const toSummary = (row: SubscriptionRow) => withBacklog(toSubscription(row, JSON.parse(row.filter)), row.pending, row.parked);

@@ -116,6 +116,11 @@ export interface AppendOptions {
   coalesceWithinMs?: number;
   /** Ends this owner's claim (claimDueFleets) on the fleets written, in the same transaction. */
   releaseClaimOf?: string;
+  /**
+   * The caller has already refused U+0000 in every text field of these events (as the admin API's
+   * validation does): the store does not scan them again. Fleets are still checked.
+   */
+  eventsStorable?: boolean;
 }
 
 /** The most times one stored event counts a repeat (the model's Count maximum). */

@@ -2,7 +2,7 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { newEventId } from "../../src/store/event-ids.js";
+import { canonicalUuidBytes, newEventId, uuidText } from "../../src/store/event-ids.js";
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -23,4 +23,28 @@ it("sorts IDs made in later milliseconds after earlier ones, as text", async () 
   await sleep(2);
   const later = newEventId();
   assert.ok(earlier < later, `${earlier} should sort before ${later}`);
+});
+
+it("converts exactly the canonical UUIDs to their 16 bytes, and no other ID", () => {
+  const canonical = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  const minted = Array.from({ length: 200 }, () => newEventId());
+  const others = [
+    "",
+    "not-a-uuid",
+    minted[0]!.toUpperCase(),
+    `{${minted[0]}}`,
+    minted[0]!.replace(/-/g, ""),
+    minted[0]!.slice(0, 8) + "x" + minted[0]!.slice(9),
+    minted[0]!.slice(0, 7) + "-" + minted[0]!.slice(8),
+    minted[0]!.slice(0, 35) + "g",
+    minted[0]!.slice(0, 35) + "\u00e9",
+    minted[0]!.slice(0, 35) + "\u0130",
+    "0".repeat(36),
+    "-".repeat(36),
+  ];
+  for (const id of [...minted, ...others]) {
+    const expected = canonical.test(id) ? Buffer.from(id.replace(/-/g, ""), "hex") : undefined;
+    assert.deepEqual(canonicalUuidBytes(id), expected, id);
+  }
+  for (const id of minted) assert.equal(uuidText(canonicalUuidBytes(id)!), id);
 });
