@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { postgresMigrations } from "./migrations/postgres.js";
 import { firstOccurrences, landedEvents, planCoalesced, type Target } from "./coalesce.js";
 import {
-  DELIVERY_COLUMNS,
+  deliveryColumns,
   DELIVERY_JOINS,
   filterOf,
   matchDeliveries,
@@ -47,10 +47,16 @@ import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
 import { copyField, copyLines, copyRows } from "./postgres-copy.js";
 import { eventIdBytes, eventIdFromBytes, eventIdHex } from "./postgres-event-ids.js";
+import { EventCodes } from "./postgres-event-codes.js";
 
 type SubscriptionRow = SubscriptionColumns & { filter: SubscriptionFilter; pending: string; parked: string };
 type DeliveryRow = Omit<DeliveryColumns, "event_id"> & { event_id: Buffer; filter: SubscriptionFilter };
 const toPgDelivery = (row: DeliveryRow) => toDelivery({ ...row, event_id: eventIdFromBytes(row.event_id) }, row.filter);
+// A delivery's event with its code's name and its resource (NULL: the fleet itself), as toDelivery reads them.
+const PG_DELIVERY_COLUMNS = deliveryColumns(
+  "f.fleet_id, e.seq, e.event_id, coalesce(e.resource_id, f.fleet_id) AS resource_id, c.name AS event_code, e.message, e.event_time_ms, e.count, e.has_log",
+);
+const PG_DELIVERY_JOINS = `${DELIVERY_JOINS} JOIN event_codes c ON c.code = e.event_code`;
 const toSummary = (row: SubscriptionRow) => withBacklog(toSubscription(row, row.filter), row.pending, row.parked);
 
 export interface PostgresOptions {
@@ -83,8 +89,9 @@ interface FleetRow {
 interface EventRow {
   seq: string;
   event_id: Buffer;
-  resource_id: string;
-  event_code: string;
+  /** NULL when the resource is the event's fleet (most events): the fleet's ID is not stored again. */
+  resource_id: string | null;
+  event_code: number;
   message: string;
   event_time_ms: string;
   count: number;
@@ -110,13 +117,13 @@ function toFleet(row: FleetRow): FleetRecord {
   };
 }
 
-function toEvent(row: EventRow, fleetId: string): StoredEvent {
+function toEvent(row: EventRow, fleetId: string, codes: EventCodes): StoredEvent {
   return {
     seq: Number(row.seq),
     eventId: eventIdFromBytes(row.event_id),
     fleetId,
-    resourceId: row.resource_id,
-    eventCode: row.event_code,
+    resourceId: row.resource_id ?? fleetId,
+    eventCode: codes.name(row.event_code),
     message: row.message,
     eventTimeMs: Number(row.event_time_ms),
     count: row.count,
@@ -153,12 +160,12 @@ async function writeFleet(db: pg.Pool | pg.PoolClient, fleet: FleetRecord): Prom
 }
 
 /** The columns an append writes; txid takes its default, the appending transaction's ID. */
-const EVENT_COLUMNS = ["seq", "fleet_pk", "event_time_ms", "count", "has_log", "event_id", "event_code", "resource_id", "message"];
+const EVENT_COLUMNS = ["seq", "fleet_pk", "event_time_ms", "count", "event_code", "has_log", "event_id", "resource_id", "message"];
 
 /** One event's row in COPY's text form, in EVENT_COLUMNS' order. */
-const eventLine = (e: StoredEvent, fleetPk: string): string =>
-  `${e.seq}\t${fleetPk}\t${e.eventTimeMs}\t${e.count}\t${e.hasLog ? "t" : "f"}\t\\\\x${eventIdHex(e.eventId)}\t` +
-  `${copyField(e.eventCode)}\t${copyField(e.resourceId)}\t${copyField(e.message)}\n`;
+const eventLine = (e: StoredEvent, fleetPk: string, code: number): string =>
+  `${e.seq}\t${fleetPk}\t${e.eventTimeMs}\t${e.count}\t${code}\t${e.hasLog ? "t" : "f"}\t\\\\x${eventIdHex(e.eventId)}\t` +
+  `${e.resourceId === e.fleetId ? "\\N" : copyField(e.resourceId)}\t${copyField(e.message)}\n`;
 
 /**
  * The stored form of a new event: a copy with its sequence number. Object.assign, not spread: on
@@ -179,7 +186,11 @@ const HORIZON = "pg_snapshot_xmin(pg_current_snapshot())";
 const headBelow = (horizon: string): AppendPosition => ({ txid: Number(horizon) - 1, seq: Number.MAX_SAFE_INTEGER });
 
 export class PostgresStore implements Store {
-  private constructor(private readonly pool: pg.Pool) {}
+  private readonly codes: EventCodes;
+
+  private constructor(private readonly pool: pg.Pool) {
+    this.codes = new EventCodes(pool, (work) => this.transaction(work));
+  }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const schema = options.schema ?? "public";
@@ -235,6 +246,7 @@ export class PostgresStore implements Store {
 
   async createFleet(fleet: FleetRecord, events: NewEvent[] = []): Promise<StoredEvent[]> {
     checkStorable({ fleets: [fleet], events });
+    await this.registerCodes(events);
     return this.transaction(async (client) => {
       await client.query({ name: "insert-fleet", text: INSERT_FLEET, values: fleetValues(fleet) });
       return this.insertEvents(client, fleet, events);
@@ -269,6 +281,7 @@ export class PostgresStore implements Store {
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
     checkStorable({ events, fleets });
+    await this.registerCodes(events);
     return this.transaction(async (client) => {
       const stored =
         options.coalesceWithinMs === undefined
@@ -286,6 +299,16 @@ export class PostgresStore implements Store {
       }
       return stored;
     });
+  }
+
+  private registerCodes(events: NewEvent[]): Promise<void> {
+    return this.codes.register(events.map((e) => e.eventCode));
+  }
+
+  /** Rows' events once their codes are known (a number another node added reloads the map). */
+  private async toEvents<R extends EventRow>(rows: R[], fleetOf: (row: R) => string): Promise<StoredEvent[]> {
+    await this.codes.know(rows.map((r) => r.event_code));
+    return rows.map((r) => toEvent(r, fleetOf(r), this.codes));
   }
 
   /** Locks the events' fleets' rows (so appends to a fleet serialize) and returns their keys. */
@@ -346,11 +369,19 @@ export class PostgresStore implements Store {
       const { rows } = await client.query<EventRow>({
         name: "newest-repeat",
         text: `SELECT seq, event_id, resource_id, event_code, message, event_time_ms, count, has_log FROM events
-               WHERE fleet_pk = $1 AND resource_id = $2 AND event_code = $3 AND message = $4 AND event_time_ms BETWEEN $5 AND $6
+               WHERE fleet_pk = $1 AND resource_id IS NOT DISTINCT FROM $2 AND event_code = $3 AND message = $4
+                 AND event_time_ms BETWEEN $5 AND $6
                ORDER BY seq DESC LIMIT 1`,
-        values: [pks.get(e.fleetId), e.resourceId, e.eventCode, e.message, e.eventTimeMs - windowMs, e.eventTimeMs],
+        values: [
+          pks.get(e.fleetId),
+          e.resourceId === e.fleetId ? null : e.resourceId,
+          this.codes.number(e.eventCode),
+          e.message,
+          e.eventTimeMs - windowMs,
+          e.eventTimeMs,
+        ],
       });
-      if (rows[0]) stored.set(key, toEvent(rows[0], e.fleetId));
+      if (rows[0]) stored.set(key, toEvent(rows[0], e.fleetId, this.codes));
     }
     const plan = planCoalesced(events, windowMs, stored);
     for (const t of plan.raised) {
@@ -380,7 +411,7 @@ export class PostgresStore implements Store {
     const seqs = rows[0]!.seqs;
     const stored = events.map((e, i) => storedEvent(e, Number(seqs[i])));
     let text = "";
-    for (const e of stored) text += eventLine(e, pks.get(e.fleetId)!);
+    for (const e of stored) text += eventLine(e, pks.get(e.fleetId)!, this.codes.number(e.eventCode));
     await copyLines(client, "events", EVENT_COLUMNS, text);
     const logged = stored.filter((e) => e.log !== undefined);
     if (logged.length > 0)
@@ -501,7 +532,7 @@ export class PostgresStore implements Store {
              LIMIT $${values.length}`,
       values,
     });
-    return rows.map((r) => toEvent(r, query.fleetId));
+    return this.toEvents(rows, () => query.fleetId);
   }
 
   async getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined> {
@@ -559,9 +590,11 @@ export class PostgresStore implements Store {
         ...(query.fleetId ? [query.fleetId] : []),
       ],
     });
-    const events = rows
-      .filter((r) => r.fleet_id !== null)
-      .map((r) => ({ ...toEvent(r, r.fleet_id!), position: { txid: Number(r.txid), seq: Number(r.seq) } }));
+    const found = rows.filter((r) => r.fleet_id !== null);
+    const events = (await this.toEvents(found, (r) => r.fleet_id!)).map((e, i) => ({
+      ...e,
+      position: { txid: Number(found[i]!.txid), seq: e.seq },
+    }));
     const last = events[events.length - 1];
     return { events, through: events.length === query.limit && last ? last.position : headBelow(rows[0]!.horizon) };
   }
@@ -588,7 +621,7 @@ export class PostgresStore implements Store {
         ...(query.fleetId ? [query.fleetId] : []),
       ],
     });
-    return rows.map((r) => toEvent(r, r.fleet_id));
+    return this.toEvents(rows, (r) => r.fleet_id);
   }
 
   async createSubscription(subscription: SubscriptionRecord): Promise<void> {
@@ -666,7 +699,7 @@ export class PostgresStore implements Store {
       });
       const { rows } = await client.query<DeliveryRow>({
         name: "deliveries-by-id",
-        text: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS} WHERE d.pk = ANY($1::bigint[])
+        text: `SELECT ${PG_DELIVERY_COLUMNS} FROM deliveries d ${PG_DELIVERY_JOINS} WHERE d.pk = ANY($1::bigint[])
                ORDER BY d.subscription_pk, d.fleet_pk, d.seq`,
         values: [[...heads, ...followers].map((r) => r.pk)],
       });
@@ -713,7 +746,7 @@ export class PostgresStore implements Store {
   async listDeliveries(subscriptionId: string, query: { parked: boolean; afterId?: number; limit: number }): Promise<Delivery[]> {
     const { rows } = await this.pool.query<DeliveryRow>({
       name: "list-deliveries",
-      text: `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${DELIVERY_JOINS}
+      text: `SELECT ${PG_DELIVERY_COLUMNS} FROM deliveries d ${PG_DELIVERY_JOINS}
              WHERE s.subscription_id = $1 AND d.parked = $2 AND d.pk > $3 ORDER BY d.pk LIMIT $4`,
       values: [subscriptionId, query.parked, query.afterId ?? 0, query.limit],
     });
