@@ -72,6 +72,16 @@ interface FleetRow {
 
 type EventRow = EventColumns;
 
+/**
+ * What the event ID index (events_event_id, schema version 6) holds of a stored ID: the first 8
+ * bytes of a UUID, any other ID whole. A lookup by ID must name exactly this expression for SQLite
+ * to use the index, then compare the whole ID.
+ */
+const idKey = (id: string) => `CASE WHEN typeof(${id}) = 'blob' THEN substr(${id}, 1, 8) ELSE ${id} END`;
+
+/** better-sqlite3's error for a broken UNIQUE constraint, which callers recognise (isUniqueViolation). */
+const reusedEventId = () => new Database.SqliteError("UNIQUE constraint failed: events.event_id", "SQLITE_CONSTRAINT_UNIQUE");
+
 function toFleet(row: FleetRow): FleetRecord {
   return {
     accountId: row.account_id,
@@ -186,9 +196,14 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertLog: db.prepare("INSERT INTO event_logs (seq, log) VALUES (?, ?)"),
-      getLog: db.prepare<[Buffer | string, string, string], { fleet_id: string; log: string }>(
+      getLog: db.prepare<[{ id: Buffer | string; account: string; region: string }], { fleet_id: string; log: string }>(
         `SELECT f.fleet_id, l.log FROM events e JOIN fleets f ON f.pk = e.fleet_pk JOIN event_logs l ON l.seq = e.seq
-         WHERE e.event_id = ? AND f.account_id = ? AND f.region = ?`,
+         WHERE ${idKey("e.event_id")} = ${idKey("@id")} AND e.event_id = @id AND f.account_id = @account AND f.region = @region`,
+      ),
+      // An event appended after `seq` whose ID another event has too (the index is not unique).
+      reusedId: db.prepare<[number], { seq: number }>(
+        `SELECT n.seq FROM events n CROSS JOIN events o
+         WHERE n.seq > ? AND ${idKey("o.event_id")} = ${idKey("n.event_id")} AND o.event_id = n.event_id AND o.seq <> n.seq LIMIT 1`,
       ),
       // Each fleet's keyset index, from its oldest event: no index on EventTime alone to keep up.
       deleteBefore: db.prepare(
@@ -290,10 +305,20 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** A write transaction that may add strings: their cached rows count only once it commits. */
+  /**
+   * A write transaction that may add events and strings: a reused event ID fails it whole, and the
+   * strings' cached rows count only once it commits.
+   */
   private writeEvents<T>(write: () => T): T {
     try {
-      const out = this.db.transaction(write).immediate();
+      const out = this.db
+        .transaction(() => {
+          const head = this.stmts.appendHead.get()?.seq ?? 0;
+          const out = write();
+          if (this.stmts.reusedId.get(head)) throw reusedEventId();
+          return out;
+        })
+        .immediate();
       this.strings.commit();
       return out;
     } catch (err) {
@@ -496,7 +521,7 @@ export class SqliteStore implements Store {
   }
 
   async getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined> {
-    const row = this.stmts.getLog.get(storedEventId(eventId), scope.accountId, scope.region);
+    const row = this.stmts.getLog.get({ id: storedEventId(eventId), account: scope.accountId, region: scope.region });
     return row ? { fleetId: row.fleet_id, log: row.log } : undefined;
   }
 

@@ -1,8 +1,10 @@
 /**
- * Schema version 5 rebuilds the SQLite events table in a compact layout. A database written at
- * version 4 (rows inserted exactly as the version-4 store inserted them) must read back the same
- * after the migration: every page of every fleet (deleted ones too), every field, every log, the
- * feed's append order, pending deliveries, and the next sequence number.
+ * Schema version 5 rebuilds the SQLite events table in a compact layout, and version 6 again with a
+ * smaller event ID index that is no longer unique (the store refuses reused IDs itself). A database
+ * written at version 4 (rows inserted exactly as the version-4 store inserted them), opened as it
+ * is or first migrated to version 5, must read back the same after migrating to the latest
+ * version: every page of every fleet (deleted ones too), every field, every log, the feed's append
+ * order, pending deliveries, the next sequence number, and a stored ID of every kind refused again.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -134,81 +136,95 @@ function writeVersion4(file: string) {
   return { fleets, events, logs, owed, head };
 }
 
+/** Applies version 5 the way the store applies a version (foreign keys off, one transaction), and no later one. */
+function migrateToVersion5(file: string): void {
+  const db = new Database(file);
+  db.pragma("foreign_keys = OFF");
+  db.transaction(() => {
+    db.exec(sqliteMigrations[V4]!);
+    db.pragma(`user_version = ${V4 + 1}`);
+  })();
+  db.close();
+}
+
 const newestFirst = (a: StoredEvent, b: StoredEvent) => b.eventTimeMs - a.eventTimeMs || b.seq - a.seq;
 
-describe("SQLite schema version 5: the compact events table", () => {
-  const dir = mkdtempSync(join(tmpdir(), "liftlog-migration-"));
-  const file = join(dir, "liftlog.db");
-  let before4: ReturnType<typeof writeVersion4>;
-  let store: SqliteStore;
+for (const from of [V4, V4 + 1]) {
+  describe(`SQLite schema: a populated version-${from} file migrated to version ${sqliteMigrations.length}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), "liftlog-migration-"));
+    const file = join(dir, "liftlog.db");
+    let before4: ReturnType<typeof writeVersion4>;
+    let store: SqliteStore;
 
-  before(() => {
-    before4 = writeVersion4(file);
-    store = new SqliteStore(file);
-  });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+    before(() => {
+      before4 = writeVersion4(file);
+      if (from > V4) migrateToVersion5(file);
+      store = new SqliteStore(file);
+    });
+    after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  it("is applied, leaving a sound database", () => {
-    const db = new Database(file, { readonly: true });
-    try {
-      assert.equal(db.pragma("user_version", { simple: true }), sqliteMigrations.length);
-      assert.deepEqual(db.pragma("integrity_check"), [{ integrity_check: "ok" }]);
-      assert.deepEqual(db.pragma("foreign_key_check"), []);
-      const uuidIds = before4.events.filter((e) => /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/.test(e.eventId)).length;
-      const asBytes = db.prepare("SELECT count(*) AS n FROM events WHERE typeof(event_id) = 'blob' AND length(event_id) = 16").get() as {
-        n: number;
-      };
-      assert.equal(asBytes.n, uuidIds, "exactly the canonical UUIDs are stored as 16 bytes");
-    } finally {
-      db.close();
-    }
-  });
-
-  it("returns every page of every fleet, deleted ones too, with every field", async () => {
-    for (const fleet of before4.fleets) {
-      const expected = before4.events.filter((e) => e.fleetId === fleet.fleetId).sort(newestFirst);
-      for (const limit of [1, 7, 100]) {
-        const pages: StoredEvent[][] = [];
-        let page: StoredEvent[] = [];
-        do {
-          const last = page[page.length - 1];
-          page = await store.queryEvents(SCOPE, { fleetId: fleet.fleetId, limit, ...(last ? { after: last } : {}) });
-          if (page.length > 0) pages.push(page);
-        } while (page.length === limit);
-        const chunks = Array.from({ length: Math.ceil(expected.length / limit) }, (_, i) => expected.slice(i * limit, (i + 1) * limit));
-        assert.deepEqual(pages, chunks, `${fleet.fleetId}, Limit ${limit}`);
+    it("is applied, leaving a sound database", () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        assert.equal(db.pragma("user_version", { simple: true }), sqliteMigrations.length);
+        assert.deepEqual(db.pragma("integrity_check"), [{ integrity_check: "ok" }]);
+        assert.deepEqual(db.pragma("foreign_key_check"), []);
+        const uuidIds = before4.events.filter((e) => /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/.test(e.eventId)).length;
+        const asBytes = db.prepare("SELECT count(*) AS n FROM events WHERE typeof(event_id) = 'blob' AND length(event_id) = 16").get() as {
+          n: number;
+        };
+        assert.equal(asBytes.n, uuidIds, "exactly the canonical UUIDs are stored as 16 bytes");
+      } finally {
+        db.close();
       }
-    }
-  });
+    });
 
-  it("keeps every log, the feed's append order and the pending deliveries", async () => {
-    for (const e of before4.events) {
-      const log = before4.logs.get(e.eventId);
-      assert.deepEqual(await store.getEventLog(SCOPE, e.eventId), log === undefined ? undefined : { fleetId: e.fleetId, log });
-    }
-    const { events } = await store.readAppended(SCOPE, { after: { txid: 0, seq: 0 }, limit: 10_000 });
-    assert.deepEqual(
-      events.map(({ position: _position, ...e }) => e),
-      before4.events,
-    );
-    const pending = await store.listDeliveries("sub-1", { parked: false, limit: 1_000 });
-    assert.deepEqual(
-      pending.map((d) => d.event),
-      before4.owed,
-    );
-  });
+    it("returns every page of every fleet, deleted ones too, with every field", async () => {
+      for (const fleet of before4.fleets) {
+        const expected = before4.events.filter((e) => e.fleetId === fleet.fleetId).sort(newestFirst);
+        for (const limit of [1, 7, 100]) {
+          const pages: StoredEvent[][] = [];
+          let page: StoredEvent[] = [];
+          do {
+            const last = page[page.length - 1];
+            page = await store.queryEvents(SCOPE, { fleetId: fleet.fleetId, limit, ...(last ? { after: last } : {}) });
+            if (page.length > 0) pages.push(page);
+          } while (page.length === limit);
+          const chunks = Array.from({ length: Math.ceil(expected.length / limit) }, (_, i) => expected.slice(i * limit, (i + 1) * limit));
+          assert.deepEqual(pages, chunks, `${fleet.fleetId}, Limit ${limit}`);
+        }
+      }
+    });
 
-  it("continues the sequence past every number used, and still refuses a stored event ID of any kind", async () => {
-    assert.deepEqual(await store.appendHead(), { txid: 0, seq: before4.head });
-    const fleet = before4.fleets[0]!;
-    const fresh = { fleetId: fleet.fleetId, resourceId: fleet.fleetId, eventCode: "GENERIC_EVENT", message: "after", eventTimeMs: 1 };
-    const [stored] = await store.appendEvents(SCOPE, [{ ...fresh, eventId: newEventId() }]);
-    assert.equal(stored!.seq, before4.head + 1);
-    for (const taken of before4.events.slice(0, 7)) {
-      await assert.rejects(store.appendEvents(SCOPE, [{ ...fresh, eventId: taken.eventId }]), isUniqueViolation, taken.eventId);
-    }
+    it("keeps every log, the feed's append order and the pending deliveries", async () => {
+      for (const e of before4.events) {
+        const log = before4.logs.get(e.eventId);
+        assert.deepEqual(await store.getEventLog(SCOPE, e.eventId), log === undefined ? undefined : { fleetId: e.fleetId, log });
+      }
+      const { events } = await store.readAppended(SCOPE, { after: { txid: 0, seq: 0 }, limit: 10_000 });
+      assert.deepEqual(
+        events.map(({ position: _position, ...e }) => e),
+        before4.events,
+      );
+      const pending = await store.listDeliveries("sub-1", { parked: false, limit: 1_000 });
+      assert.deepEqual(
+        pending.map((d) => d.event),
+        before4.owed,
+      );
+    });
+
+    it("continues the sequence past every number used, and still refuses a stored event ID of any kind", async () => {
+      assert.deepEqual(await store.appendHead(), { txid: 0, seq: before4.head });
+      const fleet = before4.fleets[0]!;
+      const fresh = { fleetId: fleet.fleetId, resourceId: fleet.fleetId, eventCode: "GENERIC_EVENT", message: "after", eventTimeMs: 1 };
+      const [stored] = await store.appendEvents(SCOPE, [{ ...fresh, eventId: newEventId() }]);
+      assert.equal(stored!.seq, before4.head + 1);
+      for (const taken of before4.events.slice(0, 7)) {
+        await assert.rejects(store.appendEvents(SCOPE, [{ ...fresh, eventId: taken.eventId }]), isUniqueViolation, taken.eventId);
+      }
+    });
   });
-});
+}

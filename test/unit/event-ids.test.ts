@@ -48,3 +48,10 @@ it("converts exactly the canonical UUIDs to their 16 bytes, and no other ID", ()
   }
   for (const id of minted) assert.equal(uuidText(canonicalUuidBytes(id)!), id);
 });
+
+it("gives the IDs of one process distinct first 8 bytes (millisecond and counter), in the order they were made", () => {
+  const ids = Array.from({ length: 20_000 }, () => newEventId());
+  const prefixes = ids.map((id) => id.slice(0, 19));
+  assert.equal(new Set(prefixes).size, ids.length);
+  for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} should sort before ${ids[i]}`);
+});

@@ -7,6 +7,29 @@
 /** A canonical (lowercase, hyphenated) UUID, the only event ID text stored as 16 bytes: see event-ids.ts. */
 const UUID_GLOB = ["[0-9a-f]".repeat(8), "[0-9a-f]".repeat(4), "[0-9a-f]".repeat(4), "[0-9a-f]".repeat(4), "[0-9a-f]".repeat(12)].join("-");
 
+/** The compact events table (version 5 on), under a new name to copy rows into; `idConstraint` on event_id. */
+const compactEvents = (table: string, idConstraint: string) => `CREATE TABLE ${table} (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     fleet_pk INTEGER NOT NULL REFERENCES fleets (pk),
+     event_time_ms INTEGER NOT NULL,
+     event_id BLOB NOT NULL${idConstraint},
+     code_pk INTEGER NOT NULL,
+     message TEXT,
+     message_pk INTEGER,
+     resource_id TEXT,
+     count INTEGER NOT NULL DEFAULT 1,
+     has_log INTEGER NOT NULL DEFAULT 0
+   );`;
+
+/** Puts a rebuilt copy of the events table (`table`) in its place, with its keyset index. */
+const replaceEvents = (table: string) => `-- The next sequence number stays past every one ever used, also those retention deleted.
+   INSERT INTO sqlite_sequence (name, seq)
+     SELECT '${table}', max(seq) FROM sqlite_sequence WHERE name IN ('events', '${table}') HAVING count(*) > 0;
+   DELETE FROM sqlite_sequence WHERE name = '${table}' AND rowid < (SELECT max(rowid) FROM sqlite_sequence WHERE name = '${table}');
+   DROP TABLE events;
+   ALTER TABLE ${table} RENAME TO events;
+   CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms);`;
+
 export const sqliteMigrations: readonly string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
    CREATE TABLE fleets (
@@ -96,18 +119,7 @@ export const sqliteMigrations: readonly string[] = [
   `CREATE TABLE strings (pk INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
    INSERT INTO strings (text) SELECT DISTINCT event_code FROM events ORDER BY event_code;
    INSERT OR IGNORE INTO strings (text) SELECT message FROM events GROUP BY message HAVING count(*) > 1 ORDER BY min(seq);
-   CREATE TABLE events_v5 (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     fleet_pk INTEGER NOT NULL REFERENCES fleets (pk),
-     event_time_ms INTEGER NOT NULL,
-     event_id BLOB NOT NULL UNIQUE,
-     code_pk INTEGER NOT NULL,
-     message TEXT,
-     message_pk INTEGER,
-     resource_id TEXT,
-     count INTEGER NOT NULL DEFAULT 1,
-     has_log INTEGER NOT NULL DEFAULT 0
-   );
+   ${compactEvents("events_v5", " UNIQUE")}
    INSERT INTO events_v5 (seq, fleet_pk, event_time_ms, event_id, code_pk, message, message_pk, resource_id, count, has_log)
      SELECT e.seq, e.fleet_pk, e.event_time_ms,
             CASE WHEN e.event_id GLOB '${UUID_GLOB}' THEN unhex(replace(e.event_id, '-', '')) ELSE e.event_id END,
@@ -116,11 +128,14 @@ export const sqliteMigrations: readonly string[] = [
      FROM events e JOIN fleets f ON f.pk = e.fleet_pk JOIN strings c ON c.text = e.event_code
        LEFT JOIN strings m ON m.text = e.message
      ORDER BY e.seq;
-   -- The next sequence number stays past every one ever used, also those retention deleted.
-   INSERT INTO sqlite_sequence (name, seq)
-     SELECT 'events_v5', max(seq) FROM sqlite_sequence WHERE name IN ('events', 'events_v5') HAVING count(*) > 0;
-   DELETE FROM sqlite_sequence WHERE name = 'events_v5' AND rowid < (SELECT max(rowid) FROM sqlite_sequence WHERE name = 'events_v5');
-   DROP TABLE events;
-   ALTER TABLE events_v5 RENAME TO events;
-   CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms);`,
+   ${replaceEvents("events_v5")}`,
+  // 6: the event ID index holds the first 8 bytes of a UUID ID (its millisecond and counter, see
+  // event-ids.ts) instead of all 16, and any other ID whole; it is no longer unique: the store
+  // refuses a reused ID itself, comparing whole IDs (docs/performance.md, "Bytes per event").
+  // SQLite cannot drop a column's UNIQUE, so the table is copied as in version 5.
+  `${compactEvents("events_v6", "")}
+   INSERT INTO events_v6 (seq, fleet_pk, event_time_ms, event_id, code_pk, message, message_pk, resource_id, count, has_log)
+     SELECT seq, fleet_pk, event_time_ms, event_id, code_pk, message, message_pk, resource_id, count, has_log FROM events ORDER BY seq;
+   ${replaceEvents("events_v6")}
+   CREATE INDEX events_event_id ON events (CASE WHEN typeof(event_id) = 'blob' THEN substr(event_id, 1, 8) ELSE event_id END);`,
 ];
