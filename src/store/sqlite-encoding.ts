@@ -64,6 +64,41 @@ export function decodeEvent(row: EventColumns, strings: StringTable): StoredEven
   };
 }
 
+/**
+ * A page's columns (queryEvents), read as arrays (better-sqlite3's raw mode) and without the
+ * fleet's ID, which the query names: on pages of 101 events, rows as objects cost about 60% more
+ * CPU than the same rows as arrays, and the fleet ID a string more per row.
+ */
+export const PAGE_COLUMNS =
+  "e.seq, quote(e.event_id), e.resource_id, e.code_pk, e.message, e.message_pk, e.event_time_ms, e.count, e.has_log";
+
+export type PageRow = [
+  seq: number,
+  eventId: string,
+  resourceId: string | null,
+  codePk: number,
+  message: string | null,
+  messagePk: number | null,
+  eventTimeMs: number,
+  count: number,
+  hasLog: number,
+];
+
+export function decodePageRow(row: PageRow, fleetId: string, strings: StringTable): StoredEvent {
+  const [seq, eventId, resourceId, codePk, message, messagePk, eventTimeMs, count, hasLog] = row;
+  return {
+    seq,
+    eventId: eventIdOf(eventId),
+    fleetId,
+    resourceId: resourceId ?? fleetId,
+    eventCode: strings.text(codePk),
+    message: message ?? strings.text(messagePk!),
+    eventTimeMs,
+    count,
+    hasLog: hasLog === 1,
+  };
+}
+
 /** Kept in memory at most: beyond it, messages that repeat stay text (codes are always interned). */
 const MAX_CACHED = 20_000;
 

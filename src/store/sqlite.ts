@@ -46,7 +46,16 @@ import type {
 } from "./types.js";
 import { checkStorable } from "./text.js";
 import { StaleFleet } from "./conflicts.js";
-import { decodeEvent, EVENT_COLUMNS, StringTable, storedEventId, type EventColumns } from "./sqlite-encoding.js";
+import {
+  decodeEvent,
+  decodePageRow,
+  EVENT_COLUMNS,
+  PAGE_COLUMNS,
+  StringTable,
+  storedEventId,
+  type EventColumns,
+  type PageRow,
+} from "./sqlite-encoding.js";
 
 const DELIVERY_COLUMNS = deliveryColumns(EVENT_COLUMNS);
 
@@ -512,12 +521,14 @@ export class SqliteStore implements Store {
       params.push(query.after.eventTimeMs, query.after.seq);
     }
     params.push(query.limit);
-    const sql = `SELECT ${EVENT_COLUMNS} FROM fleets f CROSS JOIN events e
+    const sql = `SELECT ${PAGE_COLUMNS} FROM fleets f CROSS JOIN events e
       WHERE f.account_id = ? AND f.region = ? AND f.fleet_id = ? AND ${conditions.join(" AND ")}
       ORDER BY e.event_time_ms DESC, e.seq DESC LIMIT ?`;
-    return this.cachedStatement(sql)
-      .all(...params)
-      .map(this.toEvent);
+    // The fleet's ID is the one asked for: SQLite compares text byte for byte.
+    const rows = this.cachedPageStatement(sql).all(...params);
+    const events = new Array<StoredEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) events[i] = decodePageRow(rows[i]!, query.fleetId, this.strings);
+    return events;
   }
 
   async getEventLog(scope: Scope, eventId: string): Promise<{ fleetId: string; log: string } | undefined> {
@@ -667,6 +678,18 @@ export class SqliteStore implements Store {
     if (!stmt) {
       stmt = this.db.prepare<unknown[], EventRow>(sql);
       this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private readonly pageStatements = new Map<string, Database.Statement<unknown[], PageRow>>();
+
+  /** queryEvents' statements, which return rows as arrays (raw mode). */
+  private cachedPageStatement(sql: string): Database.Statement<unknown[], PageRow> {
+    let stmt = this.pageStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare<unknown[], PageRow>(sql).raw(true) as Database.Statement<unknown[], PageRow>;
+      this.pageStatements.set(sql, stmt);
     }
     return stmt;
   }

@@ -140,6 +140,26 @@ describe("JSON 1.1 encoding", () => {
     assert.equal(out, '{"Events":[{"Count":1,"EventCode":"FLEET_CREATED","EventId":"e","EventTime":1579649342.191,"Message":"m"}]}');
   });
 
+  it("writes every string and number as JSON.stringify does: escapes, control characters, surrogates, non-ASCII", () => {
+    const texts = [
+      'quote " and \\ backslash',
+      "tab\tnew\nline\u0000\u001f",
+      "lone \ud800 and \udfff",
+      "pair 😀",
+      "é ü 中 \u2028 \u2029",
+      "",
+      "plain",
+    ];
+    for (const text of texts) {
+      const event = { EventId: text, Message: text, EventTime: new Date(-1), Count: 2 ** 53 + 2 };
+      const expected = JSON.stringify({
+        Events: [{ Count: event.Count, EventId: text, EventTime: -0.001, Message: text }],
+        NextToken: text,
+      });
+      assert.equal(encodeOutput("DescribeFleetEvents", { Events: [event], NextToken: text }), expected);
+    }
+  });
+
   it("encodes errors as __type and the message as both message and Message", () => {
     assert.equal(
       encodeError(new ServiceError("NotFoundException", "gone")),
