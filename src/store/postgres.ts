@@ -280,7 +280,7 @@ export class PostgresStore implements Store {
   }
 
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
-    checkStorable({ events, fleets });
+    checkStorable({ events: options.eventsStorable ? [] : events, fleets });
     await this.registerCodes(events);
     return this.transaction(async (client) => {
       const stored =
