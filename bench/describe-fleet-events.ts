@@ -1,6 +1,7 @@
 /**
  * DescribeFleetEvents benchmark:
  *   npm run bench [-- --events N --requests N --depth N --ingest N --floor-events N --floor-requests N --db postgres://...]
+ *   npm run bench -- --ingest-only [--ingest N] [--db postgres://...]
  *
  * Runs on SQLite (a temp dir), and then on PostgreSQL too when --db is given (a temp database),
  * and ends with both engines side by side. On each engine it loads one fleet with --events events
@@ -17,6 +18,7 @@
  * Then liftlog against its floor under 8 concurrent clients, and bytes per stored event (bench/floor.ts:
  * --floor-events, default 200,000; --floor-requests per mix and server, default 4,000).
  * Last, the live event feed's figures (bench/feed.ts) and the webhook deliveries' (bench/alerts.ts).
+ * With --ingest-only, only the ingest figures, on each engine's empty store.
  */
 import { createHash } from "node:crypto";
 import os from "node:os";
@@ -46,6 +48,7 @@ interface Options {
   floorEvents: number;
   floorRequests: number;
   db?: string;
+  ingestOnly: boolean;
 }
 
 /** Pages read through the server and in-process. */
@@ -87,6 +90,7 @@ function parseOptions(): Options {
       "floor-events": { type: "string" },
       "floor-requests": { type: "string" },
       db: { type: "string" },
+      "ingest-only": { type: "boolean" },
     },
   });
   return {
@@ -97,6 +101,7 @@ function parseOptions(): Options {
     floorEvents: wholeNumber("floor-events", values["floor-events"], 200_000, LIMIT + 1),
     floorRequests: wholeNumber("floor-requests", values["floor-requests"], 4_000, 10),
     db: values.db,
+    ingestOnly: values["ingest-only"] ?? false,
   };
 }
 
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
     options = parseOptions();
   } catch (err) {
     console.error(
-      `bench: ${(err as Error).message}\nUsage: npm run bench -- [--events N] [--requests N] [--depth N] [--ingest N] [--floor-events N] [--floor-requests N] [--db postgres://...]`,
+      `bench: ${(err as Error).message}\nUsage: npm run bench -- [--events N] [--requests N] [--depth N] [--ingest N] [--floor-events N] [--floor-requests N] [--db postgres://...] [--ingest-only]`,
     );
     process.exitCode = 2;
     return;
@@ -120,13 +125,15 @@ async function main(): Promise<void> {
   try {
     for (const open of targets) {
       checkpoint();
-      results.push(await benchmark(options, await open()));
+      if (options.ingestOnly) await ingestOnly(options, await open());
+      else results.push(await benchmark(options, await open()));
     }
   } catch (err) {
     if (!(err instanceof Interrupted)) throw err;
     process.exitCode = 130;
     return;
   }
+  if (options.ingestOnly) return;
   printComparison(options, results);
   await benchmarkFloor({ events: options.floorEvents, requests: options.floorRequests, messageLength: 60, db: options.db });
   await benchmarkFeed(options.db);
@@ -156,6 +163,19 @@ async function benchmark(options: Options, target: BenchTarget): Promise<EngineF
     return { engine: target.engine, loadSeconds: seconds, scenarios, sdk, ingest, retention };
   } finally {
     raw?.close();
+    await server?.dispose();
+    await target.dispose();
+  }
+}
+
+/** Only the ingest figures (bench/ingest.ts) on one engine's empty store. */
+async function ingestOnly(options: Options, target: BenchTarget): Promise<void> {
+  let server: RunningServer | undefined;
+  try {
+    console.log(`\n## ${target.label}\n`);
+    server = await startServer(target.server);
+    await benchmarkIngest({ endpoint: server.endpoint, pid: server.process.pid! }, target.store, SCOPE, options.ingest, checkpoint);
+  } finally {
     await server?.dispose();
     await target.dispose();
   }
