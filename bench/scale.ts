@@ -16,6 +16,9 @@
  * as each size is reached, to --out (appended).
  *   node dist/bench/scale.js [--sizes 1e6,1e7,3e7,1e8] [--fleets N] [--requests N] [--batch N]
  *     [--min-free-gb N] [--deadline 2026-01-01T04:00:00Z] [--out figures.md] [--data-dir DIR] [--keep]
+ *     [--resume]
+ * --resume goes on loading the store an earlier run (same --fleets and --sizes) left in --data-dir:
+ * it measures at the size it finds, then at each size still ahead; ratios are to that first row.
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync, statfsSync, statSync } from "node:fs";
@@ -49,6 +52,8 @@ export interface ScaleOptions {
   out?: string;
   dataDir?: string;
   keep: boolean;
+  /** Go on loading the store an earlier run left in dataDir. */
+  resume: boolean;
 }
 
 /** What was measured at one size. */
@@ -102,10 +107,37 @@ class Loader {
   }
 }
 
+/**
+ * Picks up a store an earlier run (with the same --fleets and --sizes) left in --data-dir: its
+ * fleets, and its event count, from which event times go on as if the run had never stopped.
+ */
+async function resumeLoader(store: Store, config: LiftlogConfig, options: ScaleOptions, total: number): Promise<Loader> {
+  const fleets: FleetRecord[] = [];
+  for (let i = 0; i < options.fleets; i++) {
+    const fleet = await store.getFleet(SCOPE, scaleFleetId(i));
+    if (!fleet)
+      throw new Error(
+        `--resume: ${config.dataDir} holds no fleet ${scaleFleetId(i)}; it is not a scale run's store with --fleets ${options.fleets}`,
+      );
+    fleets.push(fleet);
+  }
+  const db = new Database(databasePath(config), { readonly: true });
+  try {
+    const { n } = db.prepare("SELECT count(*) AS n FROM events").get() as { n: number };
+    const loader = new Loader(store, fleets, total);
+    loader.loaded = n;
+    return loader;
+  } finally {
+    db.close();
+  }
+}
+
+const scaleFleetId = (i: number) => `fleet-${String(i).padStart(8, "0")}-0000-4000-8000-${"0".repeat(12)}`;
+
 async function createFleets(store: Store, count: number, startMs: number): Promise<FleetRecord[]> {
   const fleets: FleetRecord[] = [];
   for (let i = 0; i < count; i++) {
-    const fleet = benchFleet(SCOPE, `fleet-${String(i).padStart(8, "0")}-0000-4000-8000-${"0".repeat(12)}`, `scale-${i}`, startMs);
+    const fleet = benchFleet(SCOPE, scaleFleetId(i), `scale-${i}`, startMs);
     await store.createFleet(fleet);
     fleets.push(fleet);
   }
@@ -223,8 +255,12 @@ export async function benchmarkScale(options: ScaleOptions): Promise<Checkpoint[
   const total = options.sizes[options.sizes.length - 1]!;
   try {
     report(options, header(options, dataDir));
-    const loader = new Loader(store, await createFleets(store, options.fleets, Date.now() - YEAR_MS - 60_000), total);
-    for (const size of options.sizes) {
+    const loader = options.resume
+      ? await resumeLoader(store, config, options, total)
+      : new Loader(store, await createFleets(store, options.fleets, Date.now() - YEAR_MS - 60_000), total);
+    // A resumed run measures where it starts, then the sizes still ahead.
+    const sizes = options.resume ? [loader.loaded, ...options.sizes.filter((size) => size > loader.loaded)] : options.sizes;
+    for (const size of sizes) {
       const started = performance.now();
       const from = loader.loaded;
       let stopped: string | undefined;
@@ -234,7 +270,8 @@ export async function benchmarkScale(options: ScaleOptions): Promise<Checkpoint[
         await new Promise((resolve) => setImmediate(resolve));
       }
       const loadSeconds = (performance.now() - started) / 1000;
-      if (loader.loaded === from) break;
+      // Nothing new to measure, but for the size a resumed run starts at.
+      if (loader.loaded === from && !(options.resume && checkpoints.length === 0)) break;
       const fileBytes = checkpointedBytes(config);
       const server = await startServer({ dataDir });
       let pages;
@@ -360,6 +397,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       out: { type: "string" },
       "data-dir": { type: "string" },
       keep: { type: "boolean", default: false },
+      resume: { type: "boolean", default: false },
     },
   });
   try {
@@ -373,7 +411,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       out: values.out,
       dataDir: values["data-dir"],
       keep: values.keep,
+      resume: values.resume,
     };
+    if (options.resume && !options.dataDir) throw new Error("--resume needs --data-dir: the store to go on loading");
     process.once("SIGINT", () => {
       options.deadlineMs = Date.now();
       console.error("\nscale: interrupted; measuring what is loaded, then stopping");
