@@ -228,3 +228,28 @@ for (const from of [V4, V4 + 1]) {
     });
   });
 }
+
+describe("SQLite schema: opening a file that is already current", () => {
+  it("takes no write lock: it opens while another connection holds one, and reads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "liftlog-current-"));
+    const file = join(dir, "liftlog.db");
+    const writer = new Database(file);
+    try {
+      await new SqliteStore(file).close(); // creates and migrates the file
+      writer.pragma("busy_timeout = 0");
+      writer.exec("BEGIN IMMEDIATE");
+      const started = performance.now();
+      const store = new SqliteStore(file); // a migration would wait out busy_timeout (5 s), then fail
+      try {
+        assert.ok(performance.now() - started < 4_000, "it did not wait for the write lock");
+        assert.deepEqual(await store.queryEvents(SCOPE, { fleetId: "fleet-none", limit: 1 }), []);
+      } finally {
+        writer.exec("ROLLBACK");
+        await store.close();
+      }
+    } finally {
+      writer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
