@@ -165,11 +165,22 @@ function compileStructure(s: Shape, wire: WireFormat): Encoder {
     }
     return out;
   };
+  return memoizeFrozen(memo, encode);
+}
+
+/**
+ * A structure's encoder from `encode`: absent stays absent, and a frozen value's encoding is kept in
+ * `memo` while the value lives (it cannot change, so neither can its encoding).
+ */
+export function memoizeFrozen<T>(
+  memo: WeakMap<object, T>,
+  encode: (value: Record<string, unknown>) => T,
+): (value: unknown) => T | undefined {
   return (value) => {
     if (value === undefined || value === null) return undefined;
     if (!Object.isFrozen(value)) return encode(value as Record<string, unknown>);
-    let out = memo.get(value as object);
-    if (out === undefined) memo.set(value as object, (out = encode(value as Record<string, unknown>)));
+    let out = memo.get(value);
+    if (out === undefined) memo.set(value, (out = encode(value as Record<string, unknown>)));
     return out;
   };
 }

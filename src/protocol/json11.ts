@@ -7,7 +7,15 @@
  *   errors       {"__type": "<Code>", "message": "...", "Message": "..."} (see errorBody)
  * Not JSON at all, or a value of the wrong JSON type: SerializationException (400).
  */
-import { decodeWireInput, encodeWireShape, epochSecondsToDate, mismatch, type ScalarType, type WireFormat } from "../model/wire.js";
+import {
+  decodeWireInput,
+  encodeWireShape,
+  epochSecondsToDate,
+  memoizeFrozen,
+  mismatch,
+  type ScalarType,
+  type WireFormat,
+} from "../model/wire.js";
 import type { IncomingMessage } from "node:http";
 import { operationModel, serviceModel, shape } from "../model/service-model.js";
 import { operations } from "../operations/registry.js";
@@ -98,13 +106,7 @@ function compileText(shapeName: string): TextEncoder {
         }
         return out === "" ? "{}" : `${out}}`;
       };
-      return (value) => {
-        if (value === undefined || value === null) return undefined;
-        if (!Object.isFrozen(value)) return encode(value as Record<string, unknown>);
-        let text = frozenText.get(value as object);
-        if (text === undefined) frozenText.set(value as object, (text = encode(value as Record<string, unknown>)));
-        return text;
-      };
+      return memoizeFrozen(frozenText, encode);
     }
     case "list": {
       const item = textEncoder(s.member!.shape);
