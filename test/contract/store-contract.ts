@@ -200,6 +200,17 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       assert.equal(plain!.hasLog, false);
     });
 
+    it("reads back every kind of event ID exactly, and messages that repeat", async () => {
+      const fleet = fleetRecord(scope);
+      await store.createFleet(fleet);
+      const ids = [randomUUID(), randomUUID().toUpperCase(), `{${randomUUID()}}`, "it's 'quoted''", "évènement ✓ 😀"];
+      const events = ids.map((eventId, i) => newEvent(fleet.fleetId, 1_000 + i, { eventId, message: "the same message" }));
+      const stored = await store.appendEvents(scope, events);
+      const expected = events.map((e, i) => ({ ...e, seq: stored[i]!.seq, count: 1, hasLog: false })).reverse();
+      assert.deepEqual(await store.queryEvents(scope, { fleetId: fleet.fleetId, limit: 10 }), expected);
+      assert.deepEqual(await readAll(store, scope, fleet.fleetId, 2), expected);
+    });
+
     it("stores any text but U+0000 exactly, and refuses U+0000 the same way, writing nothing", async () => {
       // Every other code point class round-trips: controls, line breaks, the BMP's last, astral, combining.
       const text = "\u0001\u0007\t\r\n\u001f\u007f\u0080 é\u0301 \u2028\u2029 \ufeff\uffff 𝄞 😀 \u{10ffff} ✓";
