@@ -6,6 +6,7 @@
  * omitted columns from their defaults.
  */
 import { once } from "node:events";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 
@@ -49,4 +50,32 @@ export async function copyLines(client: pg.PoolClient, table: string, columns: r
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
   stream.end(text);
   await once(stream, "finish");
+}
+
+/** Rows made into COPY text and sent this many at a time (see copyEach). */
+const CHUNK = 500;
+
+/**
+ * Copies one row per item, made by `line` (COPY text with its line end), sending them a chunk at a
+ * time as they are made: PostgreSQL parses and indexes the first rows while the rest are written.
+ */
+export async function copyEach<T>(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  items: readonly T[],
+  line: (item: T) => string,
+): Promise<void> {
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
+  // Listening from the start: PostgreSQL may refuse a row (a reused event ID) before the last is sent.
+  const finished = once(stream, "finish");
+  finished.catch(() => undefined);
+  for (let i = 0; i < items.length && !stream.destroyed; ) {
+    let text = "";
+    for (const end = Math.min(i + CHUNK, items.length); i < end; i++) text += line(items[i]!);
+    stream.write(text);
+    await nextTurn(); // lets the socket send the chunk and take PostgreSQL's answers
+  }
+  stream.end();
+  await finished;
 }

@@ -45,7 +45,7 @@ import type {
 } from "./types.js";
 import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
-import { copyField, copyLines, copyRows } from "./postgres-copy.js";
+import { copyEach, copyField, copyRows } from "./postgres-copy.js";
 import { eventIdBytes, eventIdFromBytes, eventIdHex } from "./postgres-event-ids.js";
 import { EventCodes } from "./postgres-event-codes.js";
 
@@ -410,9 +410,7 @@ export class PostgresStore implements Store {
     });
     const seqs = rows[0]!.seqs;
     const stored = events.map((e, i) => storedEvent(e, Number(seqs[i])));
-    let text = "";
-    for (const e of stored) text += eventLine(e, pks.get(e.fleetId)!, this.codes.number(e.eventCode));
-    await copyLines(client, "events", EVENT_COLUMNS, text);
+    await copyEach(client, "events", EVENT_COLUMNS, stored, (e) => eventLine(e, pks.get(e.fleetId)!, this.codes.number(e.eventCode)));
     const logged = stored.filter((e) => e.log !== undefined);
     if (logged.length > 0)
       await copyRows(

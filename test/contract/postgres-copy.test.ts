@@ -51,6 +51,8 @@ describe("postgres appends through COPY", { skip }, () => {
     for (const batch of [
       [newEvent(fleet.fleetId, 2), newEvent(fleet.fleetId, 3, { eventId: first!.eventId })],
       [newEvent(fleet.fleetId, 4, { eventId: "twice" }), newEvent(fleet.fleetId, 5, { eventId: "twice" })],
+      // Rows go out a chunk at a time: the refusal comes while later chunks are still being sent.
+      Array.from({ length: 3_000 }, (_, i) => newEvent(fleet.fleetId, 10 + i, i === 3 ? { eventId: first!.eventId } : {})),
     ]) {
       await assert.rejects(store.appendEvents(scope, batch), (err) => isUniqueViolation(err));
     }
