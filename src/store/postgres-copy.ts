@@ -67,15 +67,18 @@ export async function copyEach<T>(
   line: (item: T) => string,
 ): Promise<void> {
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
-  // Listening from the start: PostgreSQL may refuse a row (a reused event ID) before the last is sent.
+  // Listening from the start: PostgreSQL may refuse a row (a reused event ID) before the last is
+  // sent; the stream has no connection after that, so nothing more may be written or ended.
   const finished = once(stream, "finish");
   finished.catch(() => undefined);
-  for (let i = 0; i < items.length && !stream.destroyed; ) {
+  let refused = false;
+  stream.once("error", () => (refused = true));
+  for (let i = 0; i < items.length && !refused; ) {
     let text = "";
     for (const end = Math.min(i + CHUNK, items.length); i < end; i++) text += line(items[i]!);
     stream.write(text);
     await nextTurn(); // lets the socket send the chunk and take PostgreSQL's answers
   }
-  stream.end();
+  if (!refused) stream.end();
   await finished;
 }
