@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { isUniqueViolation } from "../../src/store/conflicts.js";
 import { fleetArn } from "../../src/fleets/ids.js";
+import { newEventId } from "../../src/store/event-ids.js";
 import type { FleetRecord, NewEvent, Scope, StoredEvent } from "../../src/store/types.js";
 
 const scope: Scope = { accountId: "222222222222", region: "us-east-2" };
@@ -93,5 +94,33 @@ describe("SQLite event IDs that share the indexed prefix", () => {
     await assert.rejects(store.createFleet({ ...fleet, fleetId: "fleet-other" }, [event(id, 402), event(id, 403)]), isUniqueViolation);
     assert.equal(await store.getFleet(scope, "fleet-other"), undefined);
     assert.deepEqual(await all(), stored);
+  });
+
+  // liftlog's own IDs sort after every stored one, so the store skips its check for them: a repeat
+  // must still be refused, whatever comes before it in the batch.
+  it("refuses liftlog's own IDs again: twice in one batch, after newer ones, or alone", async () => {
+    const own = [newEventId(), newEventId()];
+    const kept = await store.appendEvents(
+      scope,
+      own.map((id, i) => event(id, 500 + i)),
+    );
+    const before = await all();
+    for (const batch of [[newEventId(), own[0]!], [own[1]!], [own[0]!, newEventId()]]) {
+      await assert.rejects(
+        store.appendEvents(
+          scope,
+          batch.map((id, i) => event(id, 600 + i)),
+        ),
+        isUniqueViolation,
+        batch.join(", "),
+      );
+    }
+    const twice = newEventId();
+    await assert.rejects(store.appendEvents(scope, [event(twice, 700), event(twice, 701)]), isUniqueViolation);
+    assert.deepEqual(await all(), before);
+    assert.deepEqual(
+      before.slice(0, 2).map((e) => e.eventId),
+      kept.map((e) => e.eventId).reverse(),
+    );
   });
 });
