@@ -112,8 +112,14 @@ class NewIdKeys {
       this.ascending = false;
       return;
     }
-    id.copy(this.count === 0 ? this.first : this.last, 0, 0, 8);
-    if (this.count++ === 0) this.first.copy(this.last);
+    // Byte by byte: Buffer.copy costs five times as much for 8 bytes.
+    for (let i = 0; i < 8; i++) this.last[i] = id[i]!;
+    if (this.count++ === 0) for (let i = 0; i < 8; i++) this.first[i] = id[i]!;
+  }
+
+  /** Whether no ID was inserted. */
+  get none(): boolean {
+    return this.count === 0 && this.ascending;
   }
 
   /** Whether the range [first, last] covers every new ID, distinct; false when any is text or out of order. */
@@ -389,6 +395,7 @@ export class SqliteStore implements Store {
   /** Whether the events appended after `head` need the check for reused IDs (see NewIdKeys). */
   private mayReuseId(head: number): boolean {
     const ids = this.newIds;
+    if (ids.none) return false;
     return !ids.ranged || this.stmts.olderIdKeyIn.get(ids.first, ids.last, head) !== undefined;
   }
 
