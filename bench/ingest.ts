@@ -6,14 +6,21 @@
  * naming its fleet). Bodies are built before the clock starts; every answer must carry one distinct
  * EventId per event sent. Right after, the same batches (as store events with their IDs) go to the
  * store's appendEvents in-process from as many concurrent callers, on the same data.
+ *
+ * Run alone (a fresh SQLite data dir, or a temp PostgreSQL database with --db):
+ *   node dist/bench/ingest.js [--events N] [--db postgres://...]
  */
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import { SeededRandom } from "../src/seed/random.js";
 import { newEventId } from "../src/store/event-ids.js";
 import type { NewEvent, Scope, Store } from "../src/store/types.js";
 import { RawGameLiftClient } from "./http-client.js";
 import { benchEvent } from "./load.js";
-import { formatCount, formatMs, percentiles, table } from "./measure.js";
+import { formatCount, formatMs, percentiles, table, wholeNumber } from "./measure.js";
 import { processTicks } from "./nodes.js";
+import { postgresTarget, sqliteTarget } from "./targets.js";
+import { startServer } from "../test/helpers/server.js";
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -196,7 +203,8 @@ async function appendInProcess(store: Store, scope: Scope, workers: Client[]): P
     Promise.all(
       batches.map(async (mine) => {
         for (const events of mine) {
-          await store.appendEvents(scope, events);
+          // As the admin API stores a validated batch (its check has refused U+0000 already).
+          await store.appendEvents(scope, events, [], { eventsStorable: true });
           // A synchronous store never yields; let the other callers take turns, as the server's clients do.
           await new Promise((resolve) => setImmediate(resolve));
         }
@@ -245,4 +253,29 @@ function storeEvents(fleetId: string, events: WireEvent[]): NewEvent[] {
     ...(e.Count !== undefined ? { count: e.Count } : {}),
     ...(e.Log !== undefined ? { log: e.Log } : {}),
   }));
+}
+
+/** The ingest figures alone, on one engine: what `npm run bench` prints for ingest, in a minute or two. */
+async function main(events: number, db: string | undefined): Promise<void> {
+  const target = db ? await postgresTarget(db) : await sqliteTarget();
+  const server = await startServer(target.server);
+  try {
+    console.log(`## ${target.label}`);
+    await benchmarkIngest({ endpoint: server.endpoint, pid: server.process.pid! }, target.store, BENCH_SCOPE, events, () => undefined);
+  } finally {
+    await server.dispose();
+    await target.dispose();
+  }
+}
+
+const BENCH_SCOPE: Scope = { accountId: "000000000000", region: "us-east-1" };
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { values } = parseArgs({ options: { events: { type: "string" }, db: { type: "string" } } });
+  try {
+    await main(wholeNumber("events", values.events, 100_000, 1), values.db);
+  } catch (err) {
+    console.error(`ingest: ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
 }
