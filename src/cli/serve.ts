@@ -16,7 +16,7 @@ import {
 } from "../config.js";
 import { parseCommand } from "./args.js";
 import { DEFAULT_DELIVERY } from "../alerts/worker.js";
-import { LOG_LEVELS, parseLogLevel } from "../observability/logger.js";
+import { LOG_LEVELS, flushLogLines, parseLogLevel } from "../observability/logger.js";
 import { DEFAULT_COALESCE_WINDOW_SECONDS } from "../fleets/lifecycle.js";
 import { STAGES } from "../fleets/scenarios.js";
 import { createLiftlogServer } from "../server.js";
@@ -164,7 +164,7 @@ export async function serve(args: string[]): Promise<number> {
   const endpoint = await server.listen();
   const clock = server.services.lifecycle.clock;
   const clockNote = clock.mode === "real" ? "" : `, clock: ${clock.mode}${clock.mode === "scaled" ? ` x${clock.speed}` : ""}`;
-  console.log(`liftlog listening on ${endpoint} (data: ${config.db ? redactPassword(config.db) : config.dataDir}${clockNote})`);
+  say(`liftlog listening on ${endpoint} (data: ${config.db ? redactPassword(config.db) : config.dataDir}${clockNote})`);
   if (!config.adminToken && !isLoopback(config.host)) {
     console.error(`liftlog: warning: the admin API on ${config.host} takes no token (--allow-open-admin): whoever reaches it controls it`);
   }
@@ -174,7 +174,7 @@ export async function serve(args: string[]): Promise<number> {
     const stop = (signal: NodeJS.Signals) => {
       if (draining) exitNow(signal);
       draining = true;
-      console.log(`liftlog: ${signal}, draining in-flight requests (a second Ctrl-C or SIGTERM exits at once)`);
+      say(`liftlog: ${signal}, draining in-flight requests (a second Ctrl-C or SIGTERM exits at once)`);
       void server.close().then(resolve);
     };
     // Registered for every signal, not once: a second one during a long drain must reach exitNow,
@@ -182,8 +182,14 @@ export async function serve(args: string[]): Promise<number> {
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
   });
-  console.log("liftlog: stopped");
+  say("liftlog: stopped");
   return 0;
+}
+
+/** A plain line on stdout, after the log lines written before it. */
+function say(line: string): void {
+  flushLogLines();
+  console.log(line);
 }
 
 /**
@@ -194,9 +200,7 @@ export async function serve(args: string[]): Promise<number> {
  * next open, by PostgreSQL when the connection drops), so its client retries it whole.
  */
 function exitNow(signal: NodeJS.Signals): never {
-  console.log(
-    `liftlog: ${signal} while draining: exiting now; requests still in flight get no answer; every write already answered is stored`,
-  );
+  say(`liftlog: ${signal} while draining: exiting now; requests still in flight get no answer; every write already answered is stored`);
   process.exit(128 + constants.signals[signal]);
 }
 

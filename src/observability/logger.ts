@@ -22,12 +22,47 @@ export function createLogger(level: LevelWithSilent, tty = process.stdout.isTTY 
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  // Through process.stdout (synchronous for files, pipes and terminals on Linux and macOS), whose
-  // write errors serve already ignores: a reader that went away does not stop the server.
   if (tty)
     return pino(
       options,
       pretty({ destination: process.stdout, colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "service,pid,hostname" }),
     );
-  return pino(options, process.stdout);
+  return pino(options, stdoutLines);
 }
+
+/** Past this many characters a tick's lines go out at once rather than at the end of the tick. */
+const FLUSH_AT = 64 * 1024;
+
+/**
+ * The JSON lines written in one turn of the event loop, written to stdout together at its end: one
+ * write per tick instead of one per request (a synchronous write cost about 20 µs a request). Still
+ * through process.stdout (synchronous for files, pipes and terminals on Linux and macOS), whose
+ * write errors serve already ignores: a reader that went away does not stop the server. Flushed on
+ * exit (process.exit, a fatal error); a process killed outright loses at most the last tick's lines.
+ */
+const stdoutLines = new (class {
+  #pending = "";
+  #hooked = false;
+  readonly #flushSoon = () => this.flush();
+
+  write(line: string): boolean {
+    if (!this.#hooked) {
+      this.#hooked = true;
+      process.on("exit", this.#flushSoon);
+    }
+    if (this.#pending === "") setImmediate(this.#flushSoon);
+    this.#pending += line;
+    if (this.#pending.length >= FLUSH_AT) this.flush();
+    return true;
+  }
+
+  flush(): void {
+    if (this.#pending === "") return;
+    const text = this.#pending;
+    this.#pending = "";
+    process.stdout.write(text);
+  }
+})();
+
+/** Writes out the log lines still waiting for the end of the tick, before a plain line that must follow them. */
+export const flushLogLines = (): void => stdoutLines.flush();
