@@ -43,6 +43,7 @@ import type {
   SubscriptionRecord,
   SubscriptionSummary,
 } from "./types.js";
+import { storedEvent } from "./types.js";
 import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
 import { copyEach, copyField, copyRows } from "./postgres-copy.js";
@@ -166,18 +167,6 @@ const EVENT_COLUMNS = ["seq", "fleet_pk", "event_time_ms", "count", "event_code"
 const eventLine = (e: StoredEvent, fleetPk: string, code: number): string =>
   `${e.seq}\t${fleetPk}\t${e.eventTimeMs}\t${e.count}\t${code}\t${e.hasLog ? "t" : "f"}\t\\\\x${eventIdHex(e.eventId)}\t` +
   `${e.resourceId === e.fleetId ? "\\N" : copyField(e.resourceId)}\t${copyField(e.message)}\n`;
-
-/**
- * The stored form of a new event: a copy with its sequence number. Object.assign, not spread: on
- * the differently shaped events of one batch ({...e} falls to V8's slow path) it is ~20x cheaper.
- */
-function storedEvent(e: NewEvent, seq: number): StoredEvent {
-  const stored = Object.assign({}, e) as StoredEvent;
-  stored.seq = seq;
-  stored.count = e.count ?? 1;
-  stored.hasLog = e.log !== undefined;
-  return stored;
-}
 
 /** The oldest transaction that may still be running: everything below it has finished. */
 const HORIZON = "pg_snapshot_xmin(pg_current_snapshot())";

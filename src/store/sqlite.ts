@@ -44,6 +44,7 @@ import type {
   SubscriptionRecord,
   SubscriptionSummary,
 } from "./types.js";
+import { storedEvent } from "./types.js";
 import { checkStorable } from "./text.js";
 import { StaleFleet } from "./conflicts.js";
 import {
@@ -469,8 +470,7 @@ export class SqliteStore implements Store {
     const stored = new Array<StoredEvent>(events.length);
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
-      const count = event.count ?? 1;
-      stored[i] = storedEvent(event, this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, count), count);
+      stored[i] = storedEvent(event, this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, event.count ?? 1));
     }
     this.enqueueDeliveries(scope, stored, pks);
     return stored;
@@ -758,24 +758,6 @@ export class SqliteStore implements Store {
     }
     return stmt;
   }
-}
-
-/** An appended event as stored: a literal of fixed shape, measurably cheaper per event than a spread. */
-function storedEvent(event: NewEvent, seq: number, count: number): StoredEvent {
-  const stored: StoredEvent = {
-    eventId: event.eventId,
-    fleetId: event.fleetId,
-    resourceId: event.resourceId,
-    eventCode: event.eventCode,
-    message: event.message,
-    eventTimeMs: event.eventTimeMs,
-    seq,
-    count,
-    hasLog: event.log !== undefined,
-  };
-  if (event.log !== undefined) stored.log = event.log;
-  if (event.coalesce !== undefined) stored.coalesce = event.coalesce;
-  return stored;
 }
 
 const toSummary = (row: SubscriptionRow) => withBacklog(toSubscription(row, JSON.parse(row.filter)), row.pending, row.parked);

@@ -60,6 +60,28 @@ export interface StoredEvent extends NewEvent {
   hasLog: boolean;
 }
 
+/**
+ * An appended event as both stores return it, with its sequence number: a literal of fixed shape.
+ * Not a spread: on the differently shaped events of one batch, {...event} falls to V8's slow path
+ * (about 5 µs an event).
+ */
+export function storedEvent(event: NewEvent, seq: number): StoredEvent {
+  const stored: StoredEvent = {
+    eventId: event.eventId,
+    fleetId: event.fleetId,
+    resourceId: event.resourceId,
+    eventCode: event.eventCode,
+    message: event.message,
+    eventTimeMs: event.eventTimeMs,
+    seq,
+    count: event.count ?? 1,
+    hasLog: event.log !== undefined,
+  };
+  if (event.log !== undefined) stored.log = event.log;
+  if (event.coalesce !== undefined) stored.coalesce = event.coalesce;
+  return stored;
+}
+
 /** A position in a fleet's log: the last event a page returned. */
 export interface Cursor {
   eventTimeMs: number;
