@@ -590,7 +590,7 @@ export class SqliteStore implements Store {
       WHERE f.account_id = ? AND f.region = ? AND f.fleet_id = ? AND ${conditions.join(" AND ")}
       ORDER BY e.event_time_ms DESC, e.seq DESC LIMIT ?`;
     // The fleet's ID is the one asked for: SQLite compares text byte for byte.
-    const rows = this.cachedPageStatement(sql).all(...params);
+    const rows = this.cachedStatement<PageRow>(sql, true).all(...params);
     const events = new Array<StoredEvent>(rows.length);
     for (let i = 0; i < rows.length; i++) events[i] = decodePageRow(rows[i]!, query.fleetId, this.strings);
     return events;
@@ -735,28 +735,20 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  private readonly statements = new Map<string, Database.Statement<unknown[], EventRow>>();
+  private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
 
-  /** Event queries come in a handful of shapes (which bounds are present); each is prepared once. */
-  private cachedStatement(sql: string): Database.Statement<unknown[], EventRow> {
+  /**
+   * Event queries come in a handful of shapes (which bounds are present); each is prepared once.
+   * `raw`: rows as arrays (better-sqlite3's raw mode), as queryEvents reads its pages.
+   */
+  private cachedStatement<Row = EventRow>(sql: string, raw = false): Database.Statement<unknown[], Row> {
     let stmt = this.statements.get(sql);
     if (!stmt) {
-      stmt = this.db.prepare<unknown[], EventRow>(sql);
+      stmt = this.db.prepare(sql);
+      if (raw) stmt.raw(true);
       this.statements.set(sql, stmt);
     }
-    return stmt;
-  }
-
-  private readonly pageStatements = new Map<string, Database.Statement<unknown[], PageRow>>();
-
-  /** queryEvents' statements, which return rows as arrays (raw mode). */
-  private cachedPageStatement(sql: string): Database.Statement<unknown[], PageRow> {
-    let stmt = this.pageStatements.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare<unknown[], PageRow>(sql).raw(true) as Database.Statement<unknown[], PageRow>;
-      this.pageStatements.set(sql, stmt);
-    }
-    return stmt;
+    return stmt as Database.Statement<unknown[], Row>;
   }
 }
 
