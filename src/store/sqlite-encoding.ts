@@ -51,16 +51,34 @@ export interface EventColumns {
 }
 
 export function decodeEvent(row: EventColumns, strings: StringTable): StoredEvent {
+  const { seq, event_id, fleet_id, resource_id, code_pk, message, message_pk, event_time_ms, count, has_log } = row;
+  return eventFromColumns(seq, event_id, fleet_id, resource_id, code_pk, message, message_pk, event_time_ms, count, has_log, strings);
+}
+
+/** An event from its columns, however the row was read (decodeEvent, decodePageRow). */
+function eventFromColumns(
+  seq: number,
+  quotedId: string,
+  fleetId: string,
+  resourceId: string | null,
+  codePk: number,
+  message: string | null,
+  messagePk: number | null,
+  eventTimeMs: number,
+  count: number,
+  hasLog: number,
+  strings: StringTable,
+): StoredEvent {
   return {
-    seq: row.seq,
-    eventId: eventIdOf(row.event_id),
-    fleetId: row.fleet_id,
-    resourceId: row.resource_id ?? row.fleet_id,
-    eventCode: strings.text(row.code_pk),
-    message: row.message ?? strings.text(row.message_pk!),
-    eventTimeMs: row.event_time_ms,
-    count: row.count,
-    hasLog: row.has_log === 1,
+    seq,
+    eventId: eventIdOf(quotedId),
+    fleetId,
+    resourceId: resourceId ?? fleetId,
+    eventCode: strings.text(codePk),
+    message: message ?? strings.text(messagePk!),
+    eventTimeMs,
+    count,
+    hasLog: hasLog === 1,
   };
 }
 
@@ -85,18 +103,8 @@ export type PageRow = [
 ];
 
 export function decodePageRow(row: PageRow, fleetId: string, strings: StringTable): StoredEvent {
-  const [seq, eventId, resourceId, codePk, message, messagePk, eventTimeMs, count, hasLog] = row;
-  return {
-    seq,
-    eventId: eventIdOf(eventId),
-    fleetId,
-    resourceId: resourceId ?? fleetId,
-    eventCode: strings.text(codePk),
-    message: message ?? strings.text(messagePk!),
-    eventTimeMs,
-    count,
-    hasLog: hasLog === 1,
-  };
+  const [seq, quotedId, resourceId, codePk, message, messagePk, eventTimeMs, count, hasLog] = row;
+  return eventFromColumns(seq, quotedId, fleetId, resourceId, codePk, message, messagePk, eventTimeMs, count, hasLog, strings);
 }
 
 /** Kept in memory at most: beyond it, messages that repeat stay text (codes are always interned). */
