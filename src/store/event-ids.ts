@@ -82,10 +82,10 @@ export function canonicalUuidInto(id: string, out: Uint8Array): boolean {
   return true;
 }
 
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const scratch = new Uint8Array(16);
 
 /** Whether an ID is a canonical UUID (lower-case, hyphenated), as liftlog mints them. */
-export const isCanonicalUuid = (id: string): boolean => id.length === 36 && CANONICAL_UUID.test(id);
+export const isCanonicalUuid = (id: string): boolean => canonicalUuidInto(id, scratch);
 
 /** The 16 bytes of an ID that is a canonical UUID; undefined for any other ID. */
 export function canonicalUuidBytes(id: string): Buffer | undefined {
