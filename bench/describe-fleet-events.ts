@@ -28,7 +28,7 @@ import { SeededRandom } from "../src/seed/random.js";
 import type { Cursor, Scope, Store } from "../src/store/types.js";
 import { gamelift, startServer, type RunningServer } from "../test/helpers/server.js";
 import { RawGameLiftClient } from "./http-client.js";
-import { benchmarkIngest, ingestRows, type IngestFigures } from "./ingest.js";
+import { benchmarkIngest, benchmarkIngestAlone, ingestRows, type IngestFigures } from "./ingest.js";
 import { loadFleet } from "./load.js";
 import { formatCount, formatMs, measure, table, wholeNumber, type Figures } from "./measure.js";
 import { measureRetention, type RetentionFigures } from "./retention.js";
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   try {
     for (const open of targets) {
       checkpoint();
-      if (options.ingestOnly) await ingestOnly(options, await open());
+      if (options.ingestOnly) await benchmarkIngestAlone(await open(), SCOPE, options.ingest, checkpoint);
       else results.push(await benchmark(options, await open()));
     }
   } catch (err) {
@@ -163,19 +163,6 @@ async function benchmark(options: Options, target: BenchTarget): Promise<EngineF
     return { engine: target.engine, loadSeconds: seconds, scenarios, sdk, ingest, retention };
   } finally {
     raw?.close();
-    await server?.dispose();
-    await target.dispose();
-  }
-}
-
-/** Only the ingest figures (bench/ingest.ts) on one engine's empty store. */
-async function ingestOnly(options: Options, target: BenchTarget): Promise<void> {
-  let server: RunningServer | undefined;
-  try {
-    console.log(`\n## ${target.label}\n`);
-    server = await startServer(target.server);
-    await benchmarkIngest({ endpoint: server.endpoint, pid: server.process.pid! }, target.store, SCOPE, options.ingest, checkpoint);
-  } finally {
     await server?.dispose();
     await target.dispose();
   }

@@ -19,8 +19,8 @@ import { RawGameLiftClient } from "./http-client.js";
 import { benchEvent } from "./load.js";
 import { formatCount, formatMs, percentiles, table, wholeNumber } from "./measure.js";
 import { processTicks } from "./nodes.js";
-import { postgresTarget, sqliteTarget } from "./targets.js";
-import { startServer } from "../test/helpers/server.js";
+import { postgresTarget, sqliteTarget, type BenchTarget } from "./targets.js";
+import { startServer, type RunningServer } from "../test/helpers/server.js";
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -255,15 +255,18 @@ function storeEvents(fleetId: string, events: WireEvent[]): NewEvent[] {
   }));
 }
 
-/** The ingest figures alone, on one engine: what `npm run bench` prints for ingest, in a minute or two. */
-async function main(events: number, db: string | undefined): Promise<void> {
-  const target = db ? await postgresTarget(db) : await sqliteTarget();
-  const server = await startServer(target.server);
+/**
+ * The ingest figures alone, on one engine's empty store (this file run alone, and `npm run bench --
+ * --ingest-only`): the real server on the target's data, then the target thrown away.
+ */
+export async function benchmarkIngestAlone(target: BenchTarget, scope: Scope, events: number, checkpoint: () => void): Promise<void> {
+  let server: RunningServer | undefined;
   try {
-    console.log(`## ${target.label}`);
-    await benchmarkIngest({ endpoint: server.endpoint, pid: server.process.pid! }, target.store, BENCH_SCOPE, events, () => undefined);
+    console.log(`\n## ${target.label}\n`);
+    server = await startServer(target.server);
+    await benchmarkIngest({ endpoint: server.endpoint, pid: server.process.pid! }, target.store, scope, events, checkpoint);
   } finally {
-    await server.dispose();
+    await server?.dispose();
     await target.dispose();
   }
 }
@@ -273,7 +276,8 @@ const BENCH_SCOPE: Scope = { accountId: "000000000000", region: "us-east-1" };
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const { values } = parseArgs({ options: { events: { type: "string" }, db: { type: "string" } } });
   try {
-    await main(wholeNumber("events", values.events, 100_000, 1), values.db);
+    const target = values.db ? await postgresTarget(values.db) : await sqliteTarget();
+    await benchmarkIngestAlone(target, BENCH_SCOPE, wholeNumber("events", values.events, 100_000, 1), () => undefined);
   } catch (err) {
     console.error(`ingest: ${(err as Error).message}`);
     process.exitCode = 1;
