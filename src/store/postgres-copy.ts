@@ -28,12 +28,8 @@ export function copyField(value: CopyValue): string {
   return SPECIAL.test(value) ? value.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : value;
 }
 
-/** COPY's text form of rows: tab-separated fields, one line per row. */
-export function copyText(rows: readonly (readonly CopyValue[])[]): string {
-  let text = "";
-  for (const row of rows) text += row.map(copyField).join("\t") + "\n";
-  return text;
-}
+/** One row in COPY's text form: tab-separated fields and its line end. */
+const rowLine = (row: readonly CopyValue[]): string => row.map(copyField).join("\t") + "\n";
 
 /** Copies `rows` into `table (columns)` on the caller's connection; rejects with the server's error. */
 export function copyRows(
@@ -42,14 +38,7 @@ export function copyRows(
   columns: readonly string[],
   rows: readonly (readonly CopyValue[])[],
 ): Promise<void> {
-  return copyLines(client, table, columns, copyText(rows));
-}
-
-/** Copies rows already in COPY's text form (see copyText) into `table (columns)`. */
-export async function copyLines(client: pg.PoolClient, table: string, columns: readonly string[], text: string): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
-  stream.end(text);
-  await once(stream, "finish");
+  return copyEach(client, table, columns, rows, rowLine);
 }
 
 /** Rows made into COPY text and sent this many at a time (see copyEach). */
