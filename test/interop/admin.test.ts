@@ -5,9 +5,9 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { DescribeFleetAttributesCommand, paginateDescribeFleetEvents, type GameLiftClient } from "@aws-sdk/client-gamelift";
+import { DescribeFleetAttributesCommand, paginateDescribeFleetEvents } from "@aws-sdk/client-gamelift";
 import { admin, gamelift, registerFleet, startServer, type IngestedEvent, type RunningServer } from "../helpers/server.js";
-import { STORES } from "./stores.js";
+import { STORES, servedFleet } from "./stores.js";
 import { REGION, assertSameEvents, expectedLines, realisticEvents, sdkLine } from "./fleet-log.js";
 
 const MiB = 1024 * 1024;
@@ -23,40 +23,29 @@ const ndjson = (lines: unknown[]) => lines.map((l) => (typeof l === "string" ? l
 
 for (const store of STORES) {
   describe(`admin API on ${store.name}: ingest and registration`, { skip: store.skip }, () => {
-    let db: Awaited<ReturnType<typeof store.open>>;
-    let server: RunningServer;
-    let client: GameLiftClient;
-    let fleet: { FleetId: string; FleetArn: string };
+    const served = servedFleet(store);
     /** What the fleet's log holds, as ingested: kept in step with every successful ingest. */
     const stored: { ids: string[]; events: IngestedEvent[] } = { ids: [], events: [] };
 
-    const ingestRaw = (body: unknown, headers: Record<string, string> = {}) => admin(server.endpoint, "/_liftlog/events", body, headers);
+    const ingestRaw = (body: unknown, headers: Record<string, string> = {}) =>
+      admin(served.server.endpoint, "/_liftlog/events", body, headers);
 
     async function readLog(fleetId: string): Promise<string[]> {
       const lines: string[] = [];
-      for await (const page of paginateDescribeFleetEvents({ client, pageSize: 1000 }, { FleetId: fleetId })) {
+      for await (const page of paginateDescribeFleetEvents({ client: served.client, pageSize: 1000 }, { FleetId: fleetId })) {
         lines.push(...page.Events!.map(sdkLine));
       }
       return lines;
     }
     const assertLogUnchanged = async (what: string) =>
-      assertSameEvents(await readLog(fleet.FleetId), expectedLines(fleet.FleetId, stored.ids, stored.events), what);
+      assertSameEvents(await readLog(served.fleet.FleetId), expectedLines(served.fleet.FleetId, stored.ids, stored.events), what);
 
     before(async () => {
-      db = await store.open();
-      server = await startServer({ args: db.args });
-      client = gamelift(server.endpoint, REGION);
-      fleet = await registerFleet(server.endpoint, REGION);
-      const events = realisticEvents(fleet.FleetId, 300);
-      const res = await ingestRaw({ FleetId: fleet.FleetArn, Events: events });
+      const events = realisticEvents(served.fleet.FleetId, 300);
+      const res = await ingestRaw({ FleetId: served.fleet.FleetArn, Events: events });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       stored.ids.push(...res.body.EventIds!);
       stored.events.push(...events);
-    });
-    after(async () => {
-      client?.destroy();
-      await server?.dispose();
-      await db?.drop();
     });
 
     it("a batch with one bad field at index k: InvalidRequestException naming Events[k] and the field; nothing stored", async () => {
@@ -89,19 +78,19 @@ for (const store of STORES) {
       ];
       for (const [k, bad, message] of cases) {
         const events = Array.from({ length: Math.max(k + 1, 20) }, (_, i) => (i === k ? { ...good(i), ...bad } : good(i)));
-        const res = await ingestRaw({ FleetId: fleet.FleetArn, Events: events });
+        const res = await ingestRaw({ FleetId: served.fleet.FleetArn, Events: events });
         assertAdminError(res, 400, "InvalidRequestException", message);
         assert.match(String(res.body.message), /Nothing in this batch was stored\.$/);
       }
-      const missingCode = await ingestRaw({ FleetId: fleet.FleetArn, Events: [good(0), { Message: "no code" }] });
+      const missingCode = await ingestRaw({ FleetId: served.fleet.FleetArn, Events: [good(0), { Message: "no code" }] });
       assertAdminError(missingCode, 400, "InvalidRequestException", /^Events\[1\]: EventCode is required/);
       await assertLogUnchanged("after the refused batches");
     });
 
     it("a batch naming a fleet in another region at index k: refused whole; nothing stored", async () => {
-      const elsewhere = await registerFleet(server.endpoint, "eu-west-1");
+      const elsewhere = await registerFleet(served.server.endpoint, "eu-west-1");
       const events = [
-        { EventCode: "GENERIC_EVENT", Message: "here", FleetId: fleet.FleetArn },
+        { EventCode: "GENERIC_EVENT", Message: "here", FleetId: served.fleet.FleetArn },
         { EventCode: "GENERIC_EVENT", Message: "there", FleetId: elsewhere.FleetArn },
       ];
       assertAdminError(await ingestRaw({ Events: events }), 400, "InvalidRequestException", /one account and region/);
@@ -110,7 +99,7 @@ for (const store of STORES) {
     });
 
     async function readLogIn(region: string, fleetId: string): Promise<string[]> {
-      const c = gamelift(server.endpoint, region);
+      const c = gamelift(served.server.endpoint, region);
       try {
         const lines: string[] = [];
         for await (const page of paginateDescribeFleetEvents({ client: c }, { FleetId: fleetId })) lines.push(...page.Events!.map(sdkLine));
@@ -132,7 +121,7 @@ for (const store of STORES) {
       );
       // The fleet exists, but in us-west-2: by bare ID without Region it is not found in the default region.
       assertAdminError(
-        await ingestRaw({ FleetId: fleet.FleetId, Events: [{ EventCode: "GENERIC_EVENT", Message: "x" }] }),
+        await ingestRaw({ FleetId: served.fleet.FleetId, Events: [{ EventCode: "GENERIC_EVENT", Message: "x" }] }),
         400,
         "NotFoundException",
         /region us-east-1/,
@@ -148,7 +137,7 @@ for (const store of STORES) {
 
     it("by bare fleet ID with Region in the body, the batch is stored", async () => {
       const events = [{ EventCode: "FLEET_SCALING_EVENT", Message: "desired 4, min 1, max 10", EventTime: 1_760_000_100.5 }];
-      const res = await ingestRaw({ FleetId: fleet.FleetId, Region: REGION, Events: events });
+      const res = await ingestRaw({ FleetId: served.fleet.FleetId, Region: REGION, Events: events });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       stored.ids.push(...res.body.EventIds!);
       stored.events.push(...events);
@@ -156,9 +145,11 @@ for (const store of STORES) {
     });
 
     it("an external fleet's Status follows the newest state event, even in history older than its registration", async () => {
-      const external = await registerFleet(server.endpoint, REGION);
+      const external = await registerFleet(served.server.endpoint, REGION);
       const status = async () =>
-        (await client.send(new DescribeFleetAttributesCommand({ FleetIds: [external.FleetId] }))).FleetAttributes!.map((f) => f.Status);
+        (await served.client.send(new DescribeFleetAttributesCommand({ FleetIds: [external.FleetId] }))).FleetAttributes!.map(
+          (f) => f.Status,
+        );
       assert.deepEqual(await status(), ["NEW"]);
       const history = (code: string, t: number) => ({ EventCode: code, Message: `Fleet ${external.FleetId} ${code}`, EventTime: t });
       const ok = async (events: object[]) => assert.equal((await ingestRaw({ FleetId: external.FleetArn, Events: events })).status, 200);
@@ -176,16 +167,16 @@ for (const store of STORES) {
 
     it("NDJSON: a malformed line is a SerializationException naming the line; nothing stored", async () => {
       const body = ndjson([
-        { FleetId: fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 1" },
-        { FleetId: fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 2" },
-        `{"FleetId": "${fleet.FleetArn}", "EventCode": "GENERIC_EVENT", "Message": "line 3"`,
-        { FleetId: fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 4" },
+        { FleetId: served.fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 1" },
+        { FleetId: served.fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 2" },
+        `{"FleetId": "${served.fleet.FleetArn}", "EventCode": "GENERIC_EVENT", "Message": "line 3"`,
+        { FleetId: served.fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 4" },
       ]);
       const res = await ingestRaw(body, { "Content-Type": "application/x-ndjson" });
       assertAdminError(res, 400, "SerializationException", /^Line 3 is not valid JSON: .*Nothing in this batch was stored\.$/);
       const badField = ndjson([
-        { FleetId: fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 1" },
-        { FleetId: fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 2", EventTime: "soon" },
+        { FleetId: served.fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 1" },
+        { FleetId: served.fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 2", EventTime: "soon" },
       ]);
       assertAdminError(
         await ingestRaw(badField, { "Content-Type": "application/x-ndjson" }),
@@ -193,7 +184,7 @@ for (const store of STORES) {
         "InvalidRequestException",
         /^Events\[1\]: EventTime/,
       );
-      const notAnObject = ndjson([{ FleetId: fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 1" }, "null"]);
+      const notAnObject = ndjson([{ FleetId: served.fleet.FleetArn, EventCode: "GENERIC_EVENT", Message: "line 1" }, "null"]);
       assertAdminError(
         await ingestRaw(notAnObject, { "Content-Type": "application/x-ndjson" }),
         400,
@@ -204,9 +195,9 @@ for (const store of STORES) {
     });
 
     it("NDJSON happy path: one event a line, each naming its fleet; EventIds in line order", async () => {
-      const second = await registerFleet(server.endpoint, REGION);
+      const second = await registerFleet(served.server.endpoint, REGION);
       const lines = Array.from({ length: 50 }, (_, i) => ({
-        FleetId: i % 2 ? fleet.FleetArn : second.FleetId,
+        FleetId: i % 2 ? served.fleet.FleetArn : second.FleetId,
         ...(i % 2 ? {} : { Region: REGION }),
         EventCode: "SERVER_PROCESS_TERMINATED_UNHEALTHY",
         Message: `ndjson line ${i + 1}`,
@@ -232,28 +223,33 @@ for (const store of STORES) {
 
     it("malformed bodies and shapes: the AWS error shape, with what to send instead", async () => {
       assertAdminError(await ingestRaw("{ nope"), 400, "SerializationException", /^Request body is not valid JSON/);
-      assertAdminError(await ingestRaw({ FleetId: fleet.FleetArn }), 400, "InvalidRequestException", /Body must be \{"FleetId"/);
-      assertAdminError(await ingestRaw({ FleetId: fleet.FleetArn, Events: {} }), 400, "InvalidRequestException", /Body must be/);
+      assertAdminError(await ingestRaw({ FleetId: served.fleet.FleetArn }), 400, "InvalidRequestException", /Body must be \{"FleetId"/);
+      assertAdminError(await ingestRaw({ FleetId: served.fleet.FleetArn, Events: {} }), 400, "InvalidRequestException", /Body must be/);
       assertAdminError(await ingestRaw({ FleetId: 7, Events: [] }), 400, "InvalidRequestException", /FleetId must be a string/);
-      assertAdminError(await ingestRaw({ FleetId: fleet.FleetArn, Events: [] }), 400, "InvalidRequestException", /at least one event/);
+      assertAdminError(
+        await ingestRaw({ FleetId: served.fleet.FleetArn, Events: [] }),
+        400,
+        "InvalidRequestException",
+        /at least one event/,
+      );
       for (const notAnEvent of [42, null, "FLEET_CREATED", []]) {
-        const res = await ingestRaw({ FleetId: fleet.FleetArn, Events: [{ EventCode: "GENERIC_EVENT", Message: "m" }, notAnEvent] });
+        const res = await ingestRaw({ FleetId: served.fleet.FleetArn, Events: [{ EventCode: "GENERIC_EVENT", Message: "m" }, notAnEvent] });
         assertAdminError(res, 400, "InvalidRequestException", /^Events\[1\]: must be a JSON object/);
       }
       const tooMany = Array.from({ length: 10_001 }, () => ({ EventCode: "GENERIC_EVENT", Message: "m" }));
       assertAdminError(
-        await ingestRaw({ FleetId: fleet.FleetArn, Events: tooMany }),
+        await ingestRaw({ FleetId: served.fleet.FleetArn, Events: tooMany }),
         400,
         "InvalidRequestException",
         /at most 10000 events; this one has 10001/,
       );
-      const huge = `{"FleetId": "${fleet.FleetArn}", "Events": [], "Padding": "${"x".repeat(33 * MiB)}"}`;
+      const huge = `{"FleetId": "${served.fleet.FleetArn}", "Events": [], "Padding": "${"x".repeat(33 * MiB)}"}`;
       assertAdminError(await ingestRaw(huge), 413, "RequestEntityTooLargeException", /larger than the 33554432 bytes/);
       await assertLogUnchanged("after malformed bodies");
     });
 
     it("fleet registration: bad Name, Region, AccountId get errors; an unknown admin path is a 404", async () => {
-      const register = (body: unknown) => admin(server.endpoint, "/_liftlog/fleets", body);
+      const register = (body: unknown) => admin(served.server.endpoint, "/_liftlog/fleets", body);
       assertAdminError(await register({}), 400, "InvalidRequestException", /Name is required/);
       assertAdminError(await register({ Name: "" }), 400, "InvalidRequestException", /Name is required/);
       assertAdminError(await register([]), 400, "InvalidRequestException", /JSON object/);
@@ -270,7 +266,7 @@ for (const store of STORES) {
         /12-digit AWS account ID, got "12345"/,
       );
       assertAdminError(
-        await admin(server.endpoint, "/_liftlog/nothing-here", {}),
+        await admin(served.server.endpoint, "/_liftlog/nothing-here", {}),
         404,
         "UnknownOperationException",
         /No admin endpoint POST \/_liftlog\/nothing-here/,

@@ -3,12 +3,12 @@
  * are inclusive to the millisecond, one millisecond outside is out, and millisecond EventTimes
  * survive the JSON round trip both ways.
  */
-import { describe, it, before, after } from "node:test";
+import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { paginateDescribeFleetEvents, type GameLiftClient } from "@aws-sdk/client-gamelift";
-import { gamelift, ingest, registerFleet, startServer, type IngestedEvent, type RunningServer } from "../helpers/server.js";
-import { STORES } from "./stores.js";
-import { REGION, assertSameEvents, expectedLines, sdkLine } from "./fleet-log.js";
+import { paginateDescribeFleetEvents } from "@aws-sdk/client-gamelift";
+import { ingest, type IngestedEvent } from "../helpers/server.js";
+import { STORES, servedFleet } from "./stores.js";
+import { assertSameEvents, expectedLines, sdkLine } from "./fleet-log.js";
 import { rawCall } from "./raw-api.js";
 
 const T = 1_750_000_000_123; // ms
@@ -18,10 +18,7 @@ const TIMES = [T - 1000, T - 1, T, T, T, T + 1, T + 999, T + 2_500, END - 1, END
 
 for (const store of STORES) {
   describe(`DescribeFleetEvents on ${store.name}: time range edges`, { skip: store.skip }, () => {
-    let db: Awaited<ReturnType<typeof store.open>>;
-    let server: RunningServer;
-    let client: GameLiftClient;
-    let fleetId: string;
+    const served = servedFleet(store);
     let ids: string[];
     const events: IngestedEvent[] = TIMES.map((ms, i) => ({
       EventCode: "GENERIC_EVENT",
@@ -36,7 +33,7 @@ for (const store of STORES) {
     const expected = (keep: (ms: number) => boolean) => {
       const kept = ingested.map((e, i) => ({ e, id: ids[i]! })).filter(({ e }) => keep(Math.round(e.EventTime! * 1000)));
       return expectedLines(
-        fleetId,
+        served.fleet.FleetId,
         kept.map((k) => k.id),
         kept.map((k) => k.e),
       );
@@ -44,24 +41,17 @@ for (const store of STORES) {
 
     async function walk(range: { StartTime?: Date; EndTime?: Date }, pageSize?: number): Promise<string[]> {
       const lines: string[] = [];
-      for await (const page of paginateDescribeFleetEvents({ client, ...(pageSize ? { pageSize } : {}) }, { FleetId: fleetId, ...range })) {
+      for await (const page of paginateDescribeFleetEvents(
+        { client: served.client, ...(pageSize ? { pageSize } : {}) },
+        { FleetId: served.fleet.FleetId, ...range },
+      )) {
         lines.push(...page.Events!.map(sdkLine));
       }
       return lines;
     }
 
     before(async () => {
-      db = await store.open();
-      server = await startServer({ args: db.args });
-      client = gamelift(server.endpoint, REGION);
-      const fleet = await registerFleet(server.endpoint, REGION);
-      fleetId = fleet.FleetId;
-      ids = await ingest(server.endpoint, fleet.FleetArn, ingested);
-    });
-    after(async () => {
-      client?.destroy();
-      await server?.dispose();
-      await db?.drop();
+      ids = await ingest(served.server.endpoint, served.fleet.FleetArn, ingested);
     });
 
     it("StartTime and EndTime are inclusive; a millisecond outside is excluded (JS SDK, page sizes 1 and default)", async () => {
@@ -98,8 +88,8 @@ for (const store of STORES) {
     });
 
     it("raw JSON: epoch seconds with a millisecond fraction in, the same text out", async () => {
-      const body = JSON.stringify({ FleetId: fleetId, StartTime: T / 1000, EndTime: END / 1000 });
-      const res = await rawCall(server.endpoint, "DescribeFleetEvents", body);
+      const body = JSON.stringify({ FleetId: served.fleet.FleetId, StartTime: T / 1000, EndTime: END / 1000 });
+      const res = await rawCall(served.server.endpoint, "DescribeFleetEvents", body);
       assert.equal(res.status, 200, res.text);
       const times = [...res.text.matchAll(/"EventTime":([0-9.]+)/g)].map((m) => m[1]);
       const want = TIMES.filter((ms) => ms >= T && ms <= END)
@@ -109,9 +99,9 @@ for (const store of STORES) {
       assert.ok(times.includes("1750000000.123") && times.includes("1750000005.123"), times.join(" "));
       // One millisecond inside each bound, as the wire carries it.
       const inner = await rawCall(
-        server.endpoint,
+        served.server.endpoint,
         "DescribeFleetEvents",
-        JSON.stringify({ FleetId: fleetId, StartTime: 1750000000.124, EndTime: 1750000005.122 }),
+        JSON.stringify({ FleetId: served.fleet.FleetId, StartTime: 1750000000.124, EndTime: 1750000005.122 }),
       );
       const innerTimes = [...inner.text.matchAll(/"EventTime":([0-9.]+)/g)].map((m) => Number(m[1]));
       assert.deepEqual(innerTimes.length, TIMES.filter((ms) => ms > T && ms < END).length);
