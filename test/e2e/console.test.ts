@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   DescribeContainerFleetCommand,
   DescribeFleetAttributesCommand,
+  ListContainerFleetsCommand,
   ListFleetsCommand,
   paginateDescribeFleetEvents,
   type GameLiftClient,
@@ -330,6 +331,8 @@ describe("web console in Chromium", { skip, timeout: 300_000 }, () => {
     const fleetId = page.url().split("/fleets/")[1]!.split("?")[0]!;
     const { ContainerFleet } = await client.send(new DescribeContainerFleetCommand({ FleetId: fleetId }));
     assert.equal(ContainerFleet!.Status, "PENDING");
+    // DescribeFleetAttributes names no ComputeType for it; the console still calls it a container fleet.
+    await page.waitForSelector("[data-testid=fleet-kind] >> text=/^Container/");
     // The manual clock runs the creation to ACTIVE and then four of the scenario's crashes.
     assert.equal((await admin(server.endpoint, "/_liftlog/clock", { AdvanceSeconds: 170 + 30 * 4 })).status, 200);
     await page.reload();
@@ -345,6 +348,25 @@ describe("web console in Chromium", { skip, timeout: 300_000 }, () => {
     await page.waitForSelector(`tr[data-fleet-id="${fleetId}"]`);
     const { FleetIds } = await client.send(new ListFleetsCommand({}));
     assert.ok(FleetIds!.includes(fleetId));
+    const kinds = Object.fromEntries(
+      await page.$$eval("tr[data-fleet-id]", (trs) =>
+        trs.map((tr) => [(tr as unknown as El).dataset.fleetId!, tr.querySelector(".fleet-kind")!.textContent]),
+      ),
+    );
+    const { ContainerFleets } = await client.send(new ListContainerFleetsCommand({}));
+    const containers = new Set(ContainerFleets!.map((f) => f.FleetId));
+    assert.ok(containers.has(fleetId));
+    const { FleetAttributes } = await client.send(new DescribeFleetAttributesCommand({ FleetIds }));
+    assert.deepEqual(
+      kinds,
+      Object.fromEntries(
+        FleetAttributes!.map((a) => [
+          a.FleetId,
+          containers.has(a.FleetId) ? "Container" : a.ComputeType === "ANYWHERE" ? "ANYWHERE" : "EC2",
+        ]),
+      ),
+    );
+    assert.equal(kinds[fleetId], "Container");
   });
 });
 

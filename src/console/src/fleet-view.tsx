@@ -10,6 +10,7 @@ import { errorText, gamelift, serverNow } from "./api";
 import { ALL_EVENT_CODES, CATEGORIES, categoryOf, healthOf, severityOf, type EventFilter, type FleetEvent } from "./events";
 import { useFeed } from "./feed";
 import { useEventLog, type EventLog, type TimeRange } from "./fleet-events";
+import { isContainerFleet, kindOf } from "./fleet-kind";
 import { Link, navigate } from "./router";
 import { timelineModel, Timeline } from "./timeline";
 import { StatusPill, useKeys } from "./widgets";
@@ -67,6 +68,7 @@ const PRESETS: { label: string; ms?: number }[] = [
 export function FleetView({ fleetId, query, onError }: { fleetId: string; query: URLSearchParams; onError: (err: unknown) => void }) {
   const { range, filter } = useMemo(() => readQuery(query), [query]);
   const [fleet, setFleet] = useState<FleetAttributes>();
+  const [container, setContainer] = useState(false);
   const [fleetError, setFleetError] = useState<string>();
   const [now, setNow] = useState<number>();
   const [logEvent, setLogEvent] = useState<FleetEvent>();
@@ -77,6 +79,8 @@ export function FleetView({ fleetId, query, onError }: { fleetId: string; query:
   useEffect(() => {
     setFleet(undefined);
     setFleetError(undefined);
+    setContainer(false);
+    void isContainerFleet(fleetId).then(setContainer);
     gamelift()
       .send(new DescribeFleetAttributesCommand({ FleetIds: [fleetId] }))
       .then(
@@ -165,9 +169,9 @@ export function FleetView({ fleetId, query, onError }: { fleetId: string; query:
           <h1>{fleet?.Name ?? fleetId}</h1>
           <StatusPill status={status} />
           <span className="mono muted small">{fleetId}</span>
-          <span className="muted small">
+          <span className="muted small" data-testid="fleet-kind">
             {fleet
-              ? `${fleet.ComputeType ?? "EC2"}${fleet.FleetType ? ` · ${fleet.FleetType}` : ""}${fleet.InstanceType ? ` · ${fleet.InstanceType}` : ""}`
+              ? `${kindOf(fleet, container)}${fleet.FleetType ? ` · ${fleet.FleetType}` : ""}${fleet.InstanceType ? ` · ${fleet.InstanceType}` : ""}`
               : ""}
           </span>
           <span className={`live live-${tailing ? feed : "unavailable"}`} data-testid="live-state">

@@ -12,10 +12,12 @@ import {
 } from "@aws-sdk/client-gamelift";
 import { gamelift } from "./api";
 import { fromSdk, healthOf, type FleetEvent, type HealthVerdict } from "./events";
+import { kindOf, listContainerFleetIds, type FleetKind } from "./fleet-kind";
 import { SPARK_WINDOW_MS } from "./sparkline";
 
 export interface FleetRow {
   attributes: FleetAttributes;
+  kind: FleetKind;
   locations: string[];
   /** Events of the last hour (newest first; at most one page), for the sparkline and health. */
   recent: FleetEvent[];
@@ -84,10 +86,11 @@ async function locationsOf(fleet: FleetAttributes): Promise<string[]> {
 
 /** One row per fleet. `now` is the server's clock (the sparkline's window ends there). */
 export async function loadFleetRows(now: number): Promise<FleetRow[]> {
-  const attributes = await describeAll(await listFleetIds());
+  const [attributes, containers] = await Promise.all([listFleetIds().then(describeAll), listContainerFleetIds()]);
   return mapLimited(attributes, async (a) => {
     const [events, locations] = await Promise.all([recentEvents(a, now), locationsOf(a)]);
-    return { attributes: a, locations, ...events, verdict: healthOf(a.Status, events.recent, events.latest) };
+    const kind = kindOf(a, containers.has(a.FleetId ?? ""));
+    return { attributes: a, kind, locations, ...events, verdict: healthOf(a.Status, events.recent, events.latest) };
   });
 }
 

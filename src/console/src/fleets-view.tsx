@@ -194,7 +194,7 @@ function FleetRowView({ row, now, selected, onFocus }: { row: FleetRow; now: num
         )}
       </td>
       <td>
-        {a.ComputeType ?? "EC2"}
+        <span className="fleet-kind">{row.kind}</span>
         {a.FleetType ? ` · ${a.FleetType}` : ""}
         {a.InstanceType ? <div className="muted small">{a.InstanceType}</div> : null}
       </td>
