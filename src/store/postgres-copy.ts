@@ -28,19 +28,6 @@ export function copyField(value: CopyValue): string {
   return SPECIAL.test(value) ? value.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : value;
 }
 
-/** One row in COPY's text form: tab-separated fields and its line end. */
-const rowLine = (row: readonly CopyValue[]): string => row.map(copyField).join("\t") + "\n";
-
-/** Copies `rows` into `table (columns)` on the caller's connection; rejects with the server's error. */
-export function copyRows(
-  client: pg.PoolClient,
-  table: string,
-  columns: readonly string[],
-  rows: readonly (readonly CopyValue[])[],
-): Promise<void> {
-  return copyEach(client, table, columns, rows, rowLine);
-}
-
 /** Rows made into COPY text and sent this many at a time (see copyEach). */
 const CHUNK = 500;
 

@@ -8,7 +8,7 @@
  */
 import pg from "pg";
 import { randomBytes } from "node:crypto";
-import { postgresMigrations } from "./migrations/postgres.js";
+import { postgresMigrations, SEQ_BLOCK } from "./migrations/postgres.js";
 import { firstOccurrences, landedEvents, planCoalesced, type Target } from "./coalesce.js";
 import {
   deliveryColumns,
@@ -46,7 +46,7 @@ import type {
 import { storedEvent } from "./types.js";
 import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
-import { copyEach, copyField, copyRows } from "./postgres-copy.js";
+import { copyEach, copyField } from "./postgres-copy.js";
 import { eventIdBytes, eventIdFromBytes, eventIdHex } from "./postgres-event-ids.js";
 import { EventCodes } from "./postgres-event-codes.js";
 
@@ -167,6 +167,38 @@ const EVENT_COLUMNS = ["seq", "fleet_pk", "event_time_ms", "count", "event_code"
 const eventLine = (e: StoredEvent, fleetPk: string, code: number): string =>
   `${e.seq}\t${fleetPk}\t${e.eventTimeMs}\t${e.count}\t${code}\t${e.hasLog ? "t" : "f"}\t\\\\x${eventIdHex(e.eventId)}\t` +
   `${e.resourceId === e.fleetId ? "\\N" : copyField(e.resourceId)}\t${copyField(e.message)}\n`;
+
+/** A subscription of the appending scope, as the append reads it. */
+type Subscriber = { pk: string; filter: SubscriptionFilter };
+
+interface AppendRow {
+  pks: string[] | null;
+  fleet_ids: string[] | null;
+  blocks: string[];
+  subscriptions: Subscriber[] | null;
+}
+
+/** An append under way: its fleets' keys (rows locked), its sequence numbers by position, and its scope's subscriptions. */
+interface Append {
+  pks: Map<string, string>;
+  seq: (i: number) => number;
+  subscriptions: Subscriber[];
+}
+
+/** Adds the outbox rows for new events that the scope's subscriptions match, inside the append's transaction. */
+async function enqueueDeliveries(client: pg.PoolClient, append: Append, events: Pick<StoredEvent, "seq" | "fleetId" | "eventCode">[]) {
+  if (events.length === 0 || append.subscriptions.length === 0) return;
+  const pairs = matchDeliveries(
+    append.subscriptions.map((r) => matcher(r.pk, r.filter)),
+    events,
+  );
+  if (pairs.length === 0) return;
+  await client.query({
+    name: "insert-deliveries",
+    text: "INSERT INTO deliveries (subscription_pk, fleet_pk, seq) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])",
+    values: [pairs.map((p) => p.subscriptionPk), pairs.map((p) => append.pks.get(p.fleetId)), pairs.map((p) => p.seq)],
+  });
+}
 
 /** The oldest transaction that may still be running: everything below it has finished. */
 const HORIZON = "pg_snapshot_xmin(pg_current_snapshot())";
@@ -300,59 +332,48 @@ export class PostgresStore implements Store {
     return rows.map((r) => toEvent(r, fleetOf(r), this.codes));
   }
 
-  /** Locks the events' fleets' rows (so appends to a fleet serialize) and returns their keys. */
-  private async lockFleets(client: pg.PoolClient, scope: Scope, events: NewEvent[]): Promise<Map<string, string>> {
+  /**
+   * Opens an append in one round trip: locks the events' fleets' rows (so appends to a fleet
+   * serialize), then draws blocks of sequence numbers for `count` events (see SEQ_BLOCK), and reads
+   * the scope's subscriptions. The blocks are drawn only once every lock is held: their subquery
+   * runs for the one row that aggregated the locked rows.
+   */
+  private async openAppend(client: pg.PoolClient, scope: Scope, events: NewEvent[], count: number): Promise<Append> {
     const fleetIds = [...new Set(events.map((e) => e.fleetId))].sort();
-    const { rows: fleetRows } = await client.query<{ pk: string; fleet_id: string }>({
-      name: "lock-fleets",
-      text: "SELECT pk, fleet_id FROM fleets WHERE account_id = $1 AND region = $2 AND fleet_id = ANY($3::text[]) ORDER BY fleet_id FOR UPDATE",
-      values: [scope.accountId, scope.region, fleetIds],
+    const { rows } = await client.query<AppendRow>({
+      name: "open-append",
+      text: `WITH locked AS MATERIALIZED (
+               SELECT pk, fleet_id FROM fleets WHERE account_id = $1 AND region = $2 AND fleet_id = ANY($3::text[]) ORDER BY fleet_id FOR UPDATE),
+             held AS (SELECT array_agg(pk) AS pks, array_agg(fleet_id) AS fleet_ids FROM locked)
+             SELECT held.pks, held.fleet_ids,
+                    ARRAY(SELECT nextval('events_seq_seq') FROM generate_series(1, $4::int) WHERE held.pks IS NOT NULL) AS blocks,
+                    (SELECT json_agg(json_build_object('pk', pk::text, 'filter', filter)) FROM subscriptions
+                     WHERE account_id = $1 AND region = $2) AS subscriptions
+             FROM held`,
+      values: [scope.accountId, scope.region, fleetIds, Math.ceil(count / SEQ_BLOCK)],
     });
-    const pks = new Map(fleetRows.map((r) => [r.fleet_id, r.pk]));
-    const missing = fleetIds.find((id) => !pks.has(id));
+    const { pks, fleet_ids, blocks, subscriptions } = rows[0]!;
+    const keys = new Map((fleet_ids ?? []).map((id, i) => [id, pks![i]!]));
+    const missing = fleetIds.find((id) => !keys.has(id));
     if (missing) throw new Error(`store: no fleet ${missing} in ${scope.accountId}/${scope.region}`);
-    return pks;
+    const starts = blocks.map(Number);
+    return { pks: keys, seq: (i) => starts[Math.floor(i / SEQ_BLOCK)]! + (i % SEQ_BLOCK), subscriptions: subscriptions ?? [] };
   }
 
   /** Inserts events inside the caller's transaction, after locking their fleets' rows. */
   private async insertEvents(client: pg.PoolClient, scope: Scope, events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const pks = await this.lockFleets(client, scope, events);
-    const stored = await this.insertRows(client, pks, events);
-    await this.enqueueDeliveries(client, scope, stored, pks);
+    const append = await this.openAppend(client, scope, events, events.length);
+    const stored = await this.insertRows(client, append, events);
+    await enqueueDeliveries(client, append, stored);
     return stored;
-  }
-
-  /** Adds the outbox rows for new events that the scope's subscriptions match, inside the caller's transaction. */
-  private async enqueueDeliveries(
-    client: pg.PoolClient,
-    scope: Scope,
-    events: Pick<StoredEvent, "seq" | "fleetId" | "eventCode">[],
-    pks: Map<string, string>,
-  ): Promise<void> {
-    if (events.length === 0) return;
-    const { rows } = await client.query<{ pk: string; filter: SubscriptionFilter }>({
-      name: "scope-subscriptions",
-      text: "SELECT pk, filter FROM subscriptions WHERE account_id = $1 AND region = $2",
-      values: [scope.accountId, scope.region],
-    });
-    if (rows.length === 0) return;
-    const pairs = matchDeliveries(
-      rows.map((r) => matcher(r.pk, r.filter)),
-      events,
-    );
-    if (pairs.length === 0) return;
-    await client.query({
-      name: "insert-deliveries",
-      text: "INSERT INTO deliveries (subscription_pk, fleet_pk, seq) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])",
-      values: [pairs.map((p) => p.subscriptionPk), pairs.map((p) => pks.get(p.fleetId)), pairs.map((p) => p.seq)],
-    });
   }
 
   /** Stores events with Count coalescing (see AppendOptions); the fleet row locks make lookup-then-write safe. */
   private async coalesceEvents(client: pg.PoolClient, scope: Scope, events: NewEvent[], windowMs: number): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const pks = await this.lockFleets(client, scope, events);
+    // Numbers for every event, as any may be new; those left unused are gaps, as after a rollback.
+    const append = await this.openAppend(client, scope, events, events.length);
     const stored = new Map<string, StoredEvent>();
     for (const [key, e] of firstOccurrences(events)) {
       const { rows } = await client.query<EventRow>({
@@ -362,7 +383,7 @@ export class PostgresStore implements Store {
                  AND event_time_ms BETWEEN $5 AND $6
                ORDER BY seq DESC LIMIT 1`,
         values: [
-          pks.get(e.fleetId),
+          append.pks.get(e.fleetId),
           e.resourceId === e.fleetId ? null : e.resourceId,
           this.codes.number(e.eventCode),
           e.message,
@@ -378,36 +399,31 @@ export class PostgresStore implements Store {
     }
     const inserted = await this.insertRows(
       client,
-      pks,
+      append,
       plan.inserts.map((t: Target) => ({ ...t.event, count: t.count })),
     );
     plan.inserts.forEach((t, i) => (t.seq = inserted[i]!.seq));
-    await this.enqueueDeliveries(client, scope, inserted, pks);
+    await enqueueDeliveries(client, append, inserted);
     return landedEvents(plan, (t) => t.seq!);
   }
 
   /**
-   * Inserts rows with COPY, after the caller locked their fleets. COPY has no RETURNING, so the
-   * batch's sequence numbers are drawn first (ascending, in input order); txid takes its default.
+   * Inserts rows with COPY, numbered from the append's blocks in input order (COPY has no
+   * RETURNING); txid takes its default. Logs go in with one INSERT: a second COPY would take two
+   * more round trips for the few events that carry one.
    */
-  private async insertRows(client: pg.PoolClient, pks: Map<string, string>, events: NewEvent[]): Promise<StoredEvent[]> {
+  private async insertRows(client: pg.PoolClient, append: Append, events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const { rows } = await client.query<{ seqs: string[] }>({
-      name: "draw-seqs",
-      text: "SELECT array_agg(nextval('events_seq_seq') ORDER BY n) AS seqs FROM generate_series(1, $1::int) AS n",
-      values: [events.length],
-    });
-    const seqs = rows[0]!.seqs;
-    const stored = events.map((e, i) => storedEvent(e, Number(seqs[i])));
+    const stored = events.map((e, i) => storedEvent(e, append.seq(i)));
+    const { pks } = append;
     await copyEach(client, "events", EVENT_COLUMNS, stored, (e) => eventLine(e, pks.get(e.fleetId)!, this.codes.number(e.eventCode)));
     const logged = stored.filter((e) => e.log !== undefined);
     if (logged.length > 0)
-      await copyRows(
-        client,
-        "event_logs",
-        ["seq", "log"],
-        logged.map((e) => [e.seq, e.log!]),
-      );
+      await client.query({
+        name: "insert-logs",
+        text: "INSERT INTO event_logs (seq, log) SELECT * FROM unnest($1::bigint[], $2::text[])",
+        values: [logged.map((e) => e.seq), logged.map((e) => e.log)],
+      });
     return stored;
   }
 

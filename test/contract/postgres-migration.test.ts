@@ -6,16 +6,15 @@
  * positions and deliveries, every value stored as a new append would store it (so lookups and
  * conflicts find it), and the sequence going on where it stood.
  */
-import { describe, it, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { postgresMigrations } from "../../src/store/migrations/postgres.js";
 import { eventIdBytes, eventIdFromBytes } from "../../src/store/postgres-event-ids.js";
 import { PostgresStore } from "../../src/store/postgres.js";
 import { isUniqueViolation } from "../../src/store/conflicts.js";
 import type { Scope } from "../../src/store/types.js";
-import { PG_ADMIN_URL, pgUnavailable, runSql } from "../helpers/postgres.js";
+import { migrationSchema, PG_ADMIN_URL, pgUnavailable } from "../helpers/postgres.js";
 import { newEvent } from "./store-contract.js";
 
 const skip = await pgUnavailable();
@@ -57,13 +56,8 @@ const resourceOf = (i: number, fleet: string) => (i % 3 === 1 ? fleet : `i-${i}`
 /** Codes of the model and one that is not: the store keeps any code it is given. */
 const CODES = ["SERVER_PROCESS_CRASHED", "FLEET_STATE_ACTIVE", "NOT_A_MODEL_CODE"];
 
-/** Applies versions 1 to `version` as a liftlog of that version would have, and stores events with that schema. */
+/** Stores events as a liftlog of `version` would have (after the schema was brought to that version). */
 async function populate(client: pg.Client, version: 5 | 6): Promise<void> {
-  await client.query("CREATE TABLE liftlog_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-  for (let v = 0; v < version; v++) {
-    await client.query(postgresMigrations[v]!);
-    await client.query("INSERT INTO liftlog_migrations (version) VALUES ($1)", [v + 1]);
-  }
   for (const fleet of ["fleet-a", "fleet-b"]) {
     await client.query(
       `INSERT INTO fleets (account_id, region, fleet_id, fleet_arn, name, kind, status, creation_time_ms, attributes)
@@ -99,18 +93,11 @@ async function populate(client: pg.Client, version: 5 | 6): Promise<void> {
 
 for (const version of [5, 6] as const) {
   describe(`postgres schema versions 6 and 7 on a database populated at version ${version}`, { skip }, () => {
-    const schema = `liftlog_test_${randomBytes(6).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL, options: `-c search_path=${schema}` });
     let store: PostgresStore | undefined;
-    after(async () => {
-      await store?.close();
-      await admin.end().catch(() => undefined);
-      await runSql(PG_ADMIN_URL, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    });
+    const { schema, admin, atVersion } = migrationSchema(() => store);
 
     it("keeps every event, log and delivery exact, and stores values as new appends do", async () => {
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA ${schema}`);
+      await atVersion(version);
       await populate(admin, version);
       const before = await eventRows(admin, EVENT_SQL);
       const logsBefore = (await admin.query("SELECT seq::text, log FROM event_logs ORDER BY seq")).rows;

@@ -2,6 +2,13 @@
  * PostgreSQL schema, one entry per version. Applied under a transaction-scoped advisory lock, so
  * several nodes starting at once apply each version exactly once. Append; never edit a shipped one.
  */
+/**
+ * Sequence numbers an append takes per draw from events_seq_seq (since version 8, which makes the
+ * sequence step by this much): an append of n events draws ceil(n / SEQ_BLOCK) numbers and numbers
+ * its events from each in turn, instead of drawing n. Any draw, of any node, gets a block of its own.
+ */
+export const SEQ_BLOCK = 1000;
+
 /** What a rewrite of `events` (versions 6 and 7) builds on the new table once it is filled. */
 const EVENTS_INDEXES_AND_REFERENCES = `CREATE INDEX events_keyset ON events (fleet_pk, event_time_ms, seq);
    CREATE INDEX events_by_time ON events (event_time_ms);
@@ -156,4 +163,8 @@ export const postgresMigrations: readonly string[] = [
    ALTER TABLE events_v7 RENAME TO events;
    ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (seq), ADD CONSTRAINT events_event_id_key UNIQUE (event_id);
    ${EVENTS_INDEXES_AND_REFERENCES}`,
+  // 8: sequence numbers drawn in blocks (SEQ_BLOCK above): drawing one number per event was about
+  // 0.8 µs of PostgreSQL's time per event before the COPY could start. Numbers already given stay;
+  // the next draw lands one block after the last.
+  `ALTER SEQUENCE events_seq_seq INCREMENT BY ${SEQ_BLOCK};`,
 ];
