@@ -115,22 +115,30 @@ const STORED_BY = new Set(["appendEvents", "createFleet"]);
  * that appends store are counted by code.
  */
 export function timedStore(store: Store, metrics: Metrics): Store {
+  // One timed wrapper per method, made at its first call, rather than a closure and a timer per call.
+  const timed = new Map<string, { method: unknown; wrapper: (...args: unknown[]) => Promise<unknown> }>();
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       // Own properties are hooks set on the store later (the append hub's), which call the timed method.
       if (typeof value !== "function" || typeof property !== "string" || property === "close" || Object.hasOwn(target, property))
         return value;
-      return async (...args: unknown[]) => {
-        const end = metrics.storeSeconds.startTimer({ method: property });
+      const known = timed.get(property);
+      if (known !== undefined && known.method === value) return known.wrapper;
+      const labels = { method: property };
+      const counts = STORED_BY.has(property);
+      const wrapper = async (...args: unknown[]) => {
+        const started = process.hrtime.bigint();
         try {
-          const result = await value.apply(target, args);
-          if (STORED_BY.has(property)) metrics.countStored(result as StoredEvent[]);
+          const result: unknown = await value.apply(target, args);
+          if (counts) metrics.countStored(result as StoredEvent[]);
           return result;
         } finally {
-          end();
+          metrics.storeSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
         }
       };
+      timed.set(property, { method: value, wrapper });
+      return wrapper;
     },
   });
 }

@@ -75,18 +75,22 @@ type TextEncoder = (value: unknown) => string | undefined;
  * member by member, without first building the wire object. Frozen structures (the events a page
  * cache holds) keep their text for as long as they live.
  */
-const textEncoders = new Map<string, TextEncoder>();
+const textEncoder = perShape(compileText);
 const frozenText = new WeakMap<object, string>();
 
-function textEncoder(shapeName: string): TextEncoder {
-  const known = textEncoders.get(shapeName);
-  if (known) return known;
-  // Registered before its members compile, so a recursive shape finds itself.
-  let encode: TextEncoder = () => undefined;
-  textEncoders.set(shapeName, (value) => encode(value));
-  encode = compileText(shapeName);
-  textEncoders.set(shapeName, encode);
-  return encode;
+/** Each shape's function, compiled once by `compile` at first use. */
+function perShape<T>(compile: (shapeName: string) => (value: unknown) => T | undefined) {
+  const compiled = new Map<string, (value: unknown) => T | undefined>();
+  return (shapeName: string) => {
+    const known = compiled.get(shapeName);
+    if (known) return known;
+    // Registered before its members compile, so a recursive shape finds itself.
+    let fn: (value: unknown) => T | undefined = () => undefined;
+    compiled.set(shapeName, (value) => fn(value));
+    fn = compile(shapeName);
+    compiled.set(shapeName, fn);
+    return fn;
+  };
 }
 
 function compileText(shapeName: string): TextEncoder {
@@ -110,9 +114,14 @@ function compileText(shapeName: string): TextEncoder {
     }
     case "list": {
       const item = textEncoder(s.member!.shape);
+      const plain = shape(s.member!.shape).type === "structure" ? plainValue(s.member!.shape) : undefined;
       return (value) => {
         if (value === undefined || value === null) return undefined;
         const values = value as unknown[];
+        // Structures made for this call (a deep page's events) go through one JSON.stringify: on a
+        // 100-event page it costs about a fifth less than the text, member by member; kept (frozen)
+        // ones keep their text.
+        if (plain !== undefined && !values.some(isFrozenObject)) return JSON.stringify(values.map(plain));
         let out = "[";
         for (let i = 0; i < values.length; i++) out += (i === 0 ? "" : ",") + (item(values[i]) ?? "null");
         return `${out}]`;
@@ -125,6 +134,49 @@ function compileText(shapeName: string): TextEncoder {
       const type = s.type;
       return (value) => (value === undefined || value === null ? undefined : scalarText(json.encodeScalar(value, type)));
     }
+  }
+}
+
+const isFrozenObject = (value: unknown) => typeof value === "object" && value !== null && Object.isFrozen(value);
+
+/** A shape's value as JSON.stringify gives the JSON 1.1 text of it: undefined for an absent value. */
+type PlainValue = (value: unknown) => unknown;
+
+const plainValue = perShape(compilePlain);
+
+/** Absent (undefined or null, as the text encoders take them) is undefined, which JSON.stringify leaves out. */
+const AS_IS: PlainValue = (value) => value ?? undefined;
+
+function compilePlain(shapeName: string): PlainValue {
+  const s = shape(shapeName);
+  switch (s.type) {
+    case "structure": {
+      // An object literal with the members in the model's order (the text encoders' order): objects
+      // of one shape then share one layout, which JSON.stringify walks fastest; made with the
+      // Function constructor from the model's member names (quoted by JSON.stringify) because a
+      // loop that sets members one by one costs as much as the text it replaces.
+      const members = Object.entries(s.members ?? {}).map(([name, ref]) => {
+        // In an object literal this name would set the prototype instead of a member.
+        if (name === "__proto__") throw new Error(`model: structure ${shapeName} has a member named __proto__`);
+        return { key: JSON.stringify(name), build: plainValue(ref.shape) };
+      });
+      const body = members.map(({ key }, i) => `${key}: b[${i}](v[${key}])`).join(", ");
+      const literal = new Function("b", `return (v) => ({ ${body} });`)(members.map((m) => m.build)) as PlainValue;
+      return (value) => (value === undefined || value === null ? undefined : literal(value));
+    }
+    case "list": {
+      const item = plainValue(s.member!.shape);
+      return (value) => (value === undefined || value === null ? undefined : (value as unknown[]).map(item));
+    }
+    case "map":
+      return (value) => (value === undefined || value === null ? undefined : encodeWireShape(shapeName, value, json));
+    case "timestamp":
+    case "blob": {
+      const type = s.type;
+      return (value) => (value === undefined || value === null ? undefined : json.encodeScalar(value, type));
+    }
+    default:
+      return AS_IS;
   }
 }
 
