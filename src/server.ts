@@ -41,7 +41,7 @@ import { StaleFleet } from "./store/conflicts.js";
 import { staleFleetError } from "./operations/stale-fleet.js";
 import { DeliveryWorker } from "./alerts/worker.js";
 import { Metrics, timedStore } from "./observability/metrics.js";
-import { createLogger, type Logger } from "./observability/logger.js";
+import { createLogger, logRequest, type Logger } from "./observability/logger.js";
 
 export const VERSION = "0.1.0";
 
@@ -224,19 +224,16 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
     metrics.requests.inc({ operation, protocol, status });
     metrics.requestSeconds.observe({ operation, protocol }, seconds);
     if (errorType) metrics.errors.inc({ operation, protocol, type: errorType });
-    log[aborted ? "debug" : "info"](
-      {
-        requestId: call.requestId,
-        method: req.method,
-        path: req.url?.split("?")[0],
-        protocol,
-        operation,
-        status,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-        ...(errorType ? { errorType } : {}),
-      },
-      "request",
-    );
+    logRequest(log, aborted ? "debug" : "info", {
+      requestId: call.requestId,
+      method: req.method,
+      path: pathOf(req.url),
+      protocol,
+      operation,
+      status,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+      ...(errorType ? { errorType } : {}),
+    });
   };
 
   const server = createHttpServer(config, (req, res) => {
@@ -330,6 +327,12 @@ async function signingKeys(config: LiftlogConfig): Promise<KeyRing | undefined> 
     throw new Error("--auth strict needs --credentials-file FILE: the keys (and their accounts) it lets in");
   }
   return loadCredentialsFile(config.credentialsFile);
+}
+
+/** The request target without its query. */
+function pathOf(target: string | undefined): string | undefined {
+  const query = target === undefined ? -1 : target.indexOf("?");
+  return query < 0 ? target : target!.slice(0, query);
 }
 
 /** `POST /`, every JSON 1.1 call: read-only (nothing on the request path changes a request's URL), so parsed once. */

@@ -15,10 +15,16 @@ export function parseLogLevel(text: string): LevelWithSilent {
   return text as LevelWithSilent;
 }
 
+/** What every line carries after its level and time. */
+const BASE = { service: "liftlog" };
+
+/** Loggers that write pino's JSON lines to stdoutLines (not pino-pretty's). */
+const jsonLoggers = new WeakSet<Logger>();
+
 export function createLogger(level: LevelWithSilent, tty = process.stdout.isTTY === true): Logger {
   const options = {
     level,
-    base: { service: "liftlog" },
+    base: BASE,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
@@ -27,7 +33,45 @@ export function createLogger(level: LevelWithSilent, tty = process.stdout.isTTY 
       options,
       pretty({ destination: process.stdout, colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "service,pid,hostname" }),
     );
-  return pino(options, stdoutLines);
+  const logger = pino(options, stdoutLines);
+  jsonLoggers.add(logger);
+  return logger;
+}
+
+/** A request's log line: its fields, in the order the line lists them. */
+export interface RequestLine {
+  requestId: string;
+  method: string | undefined;
+  path: string | undefined;
+  protocol: string;
+  operation: string;
+  status: number | string;
+  durationMs: number;
+  errorType?: string;
+}
+
+const REQUEST_KEYS = ["requestId", "method", "path", "protocol", "operation", "status", "durationMs", "errorType"] as const;
+const BASE_TEXT = JSON.stringify(BASE).slice(1, -1);
+
+/**
+ * Logs a request: the line `log[level](fields, "request")` writes, written here without pino's
+ * general path (the bindings, a loop over any object's keys, strings escaped a character at a time),
+ * which cost about 20 µs a request under load. Lines for pino-pretty go through pino.
+ */
+export function logRequest(log: Logger, level: "info" | "debug", fields: RequestLine): void {
+  if (!jsonLoggers.has(log)) {
+    log[level](fields, "request");
+    return;
+  }
+  if (!log.isLevelEnabled(level)) return;
+  let line = `{"level":"${level}","time":"${new Date().toISOString()}",${BASE_TEXT}`;
+  for (const key of REQUEST_KEYS) {
+    const value = fields[key];
+    if (value === undefined) continue;
+    // As pino writes them: a number that is not finite is null, a string is JSON's.
+    line += `,"${key}":${typeof value === "number" ? (Number.isFinite(value) ? String(value) : "null") : JSON.stringify(value)}`;
+  }
+  stdoutLines.write(`${line},"msg":"request"}\n`);
 }
 
 /** Past this many characters a tick's lines go out at once rather than at the end of the tick. */

@@ -74,7 +74,7 @@ async function readPage(services: Services, ctx: RequestContext, input: Describe
   const events = rows.slice(0, q.limit);
   const last = events[events.length - 1];
   return {
-    events: events.map((e) => ({ event: eventFields(e), ...(e.hasLog ? { logOf: e.eventId } : {}) })),
+    events: events.map((e) => ({ event: eventFields(e), logOf: e.hasLog ? e.eventId : undefined })),
     ...(rows.length > q.limit && last ? { nextToken: services.tokens.seal(binding, [last.eventTimeMs, last.seq]) } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * with an expiry 15 minutes after the Describe call that minted it (on the service clock).
  *   <base>/logs/<account>/<region>/<eventId>?Expires=<epoch seconds>&Signature=<hex HMAC>
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import type { Scope } from "../store/types.js";
 
 export const LOG_URL_TTL_SECONDS = 15 * 60;
@@ -11,10 +11,15 @@ export const LOG_URL_TTL_SECONDS = 15 * 60;
 export type LogAccess = { ok: true } | { ok: false; reason: "expired" | "signature"; expires?: number };
 
 export class LogUrls {
-  constructor(private readonly secret: Buffer) {}
+  /** A key object once, rather than the key's bytes imported again by every HMAC. */
+  private readonly key: KeyObject;
+
+  constructor(secret: Buffer) {
+    this.key = createSecretKey(secret);
+  }
 
   private sign(scope: Scope, eventId: string, expires: number): string {
-    return createHmac("sha256", this.secret).update(`log\n${scope.accountId}\n${scope.region}\n${eventId}\n${expires}`).digest("hex");
+    return createHmac("sha256", this.key).update(`log\n${scope.accountId}\n${scope.region}\n${eventId}\n${expires}`).digest("hex");
   }
 
   mint(baseUrl: string, scope: Scope, eventId: string, nowMs: number): string {

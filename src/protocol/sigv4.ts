@@ -74,7 +74,7 @@ const mismatch = () =>
 
 /** The caller's credential scope from the Authorization header or a presigned query string. */
 export function parseCredential(headers: IncomingHttpHeaders, query: URLSearchParams): SignedCredential {
-  const presigned = QUERY_AUTH.some((p) => query.has(p));
+  const presigned = query.size > 0 && QUERY_AUTH.some((p) => query.has(p));
   if (presigned && headers.authorization) {
     throw incomplete(
       "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.",
