@@ -4,6 +4,7 @@
  * stored, and stored in one transaction: all or nothing.
  * An external fleet's Status follows the newest FLEET_STATE_* event ingested for it.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { retryStale } from "../fleets/lifecycle.js";
 import { fleetArn, newFleetId, parseFleetRef } from "../fleets/ids.js";
 import { compileCheck, validationProblems, satisfies } from "../model/validate.js";
@@ -11,7 +12,7 @@ import { conflict, invalidRequest, notFound } from "../protocol/errors.js";
 import { isUniqueViolation } from "../store/conflicts.js";
 import { newEventId } from "../store/event-ids.js";
 import { hasNul } from "../store/text.js";
-import type { FleetRecord, NewEvent, Scope, StoredEvent } from "../store/types.js";
+import type { Arrival, ArrivingEvents, FleetRecord, NewEvent, Scope, Store, StoredEvent } from "../store/types.js";
 import type { Services } from "./context.js";
 import { findFleet } from "./fleet-lookup.js";
 import { checkRegion } from "./regions.js";
@@ -179,6 +180,61 @@ function eventProblem(e: Record<string, unknown>): string | undefined {
   return problems[0];
 }
 
+/**
+ * How long a batch may take to arrive while the store is already storing it (Store.takesArriving):
+ * that append holds its fleet's lock, a database connection, and the live feed's horizon. A batch
+ * slower than this is stored whole once it has arrived.
+ */
+const ARRIVING_BUDGET_MS = 500;
+/** Events checked between the turns that let the store send them (see IngestBatch.arrive). */
+const TURN_EVERY = 500;
+
+/** A batch the store is storing as it arrives (AppendOptions.arriving). */
+class ArrivingBatch implements ArrivingEvents {
+  readonly stored: Promise<StoredEvent[]>;
+  private settled: Arrival | undefined;
+  private waiter: { count: number; resolve: (arrival: Arrival) => void } | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    store: Store,
+    scope: Scope,
+    private readonly events: NewEvent[],
+    readonly limit: number,
+  ) {
+    // Every text field was checked for U+0000 with the rest of the event (eventIsValid).
+    this.stored = store.appendEvents(scope, events, [], { eventsStorable: true, arriving: this });
+    this.stored.catch(() => undefined); // a dropped batch's rejection is expected; finish() awaits the rest
+    this.timer = setTimeout(() => this.settle({ state: "dropped" }), ARRIVING_BUDGET_MS).unref();
+  }
+
+  wait(count: number): Promise<Arrival> {
+    if (this.settled) return Promise.resolve(this.settled);
+    if (this.events.length > count) return Promise.resolve({ state: "more" });
+    return new Promise((resolve) => (this.waiter = { count, resolve }));
+  }
+
+  /** Tells the store of the events added since. */
+  added(): void {
+    if (this.waiter && this.events.length > this.waiter.count) this.wake({ state: "more" });
+  }
+
+  /** Completes or drops the batch; false when it was settled already (dropped, having taken too long). */
+  settle(arrival: Arrival): boolean {
+    if (this.settled) return false;
+    this.settled = arrival;
+    clearTimeout(this.timer);
+    this.wake(arrival);
+    return true;
+  }
+
+  private wake(arrival: Arrival): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.resolve(arrival);
+  }
+}
+
 /** A fleet reference of the batch (FleetId, Region, AccountId as given) and what it resolved to. */
 interface Resolved {
   ref: unknown;
@@ -206,6 +262,9 @@ export class IngestBatch {
   private readonly now: number;
   /** Events offered, counted past the batch limit too (its message says how many). */
   private count = 0;
+  /** The batch being stored as it arrives, while it names one fleet and the store can (Store.takesArriving). */
+  private arriving: ArrivingBatch | undefined;
+  private streamable = true;
 
   constructor(
     private readonly services: Services,
@@ -217,7 +276,8 @@ export class IngestBatch {
 
   /**
    * Takes the next event. Returns a promise when its fleet is new to the batch and must be looked
-   * up; await it before adding the next event, so that events keep their order.
+   * up, or when the store should get a turn (see arrive); await it before adding the next event,
+   * so that events keep their order.
    */
   add(raw: IngestEvent): Promise<void> | undefined {
     const index = this.count++;
@@ -262,10 +322,10 @@ export class IngestBatch {
     const same = this.resolved.get(ref);
     if (same) same.push(resolved);
     else this.resolved.set(ref, [resolved]);
-    this.push(raw, resolved);
+    await this.push(raw, resolved);
   }
 
-  private push(raw: IngestEvent, resolved: Resolved): undefined {
+  private push(raw: IngestEvent, resolved: Resolved): Promise<void> | undefined {
     this.last = resolved;
     const { scope, fleet } = resolved;
     if (!this.scope) this.scope = scope;
@@ -281,11 +341,43 @@ export class IngestBatch {
     if (raw.Count !== undefined) event.count = raw.Count;
     if (raw.Log !== undefined) event.log = raw.Log;
     this.events.push(event);
-    return undefined;
+    return this.arrive(event);
+  }
+
+  /**
+   * Tells the append under way of a new event, or starts one; a batch naming a second fleet or
+   * scope is stored whole. Every TURN_EVERY events, a turn of the event loop (the promise returned)
+   * lets the store send what is checked while the rest is checked.
+   */
+  private arrive(event: NewEvent): Promise<void> | undefined {
+    if (!this.streamable) return undefined;
+    if (!this.arriving) {
+      if (!this.services.store.takesArriving) return void (this.streamable = false);
+      this.arriving = new ArrivingBatch(this.services.store, this.scope!, this.events, MAX_INGEST_BATCH);
+    } else if (event.fleetId !== this.events[0]!.fleetId || this.mixedScopes) {
+      this.drop();
+      this.streamable = false;
+      return undefined;
+    }
+    this.arriving.added();
+    return this.events.length % TURN_EVERY === 0 ? nextTurn() : undefined;
+  }
+
+  private drop(): void {
+    this.arriving?.settle({ state: "dropped" });
+    this.arriving = undefined;
   }
 
   /** Stores the batch in one transaction, or throws the answer for its first problem. */
   async finish(): Promise<{ EventIds: string[] }> {
+    try {
+      return await this.finishChecked();
+    } finally {
+      this.drop(); // unless stored, nothing of an append under way is
+    }
+  }
+
+  private async finishChecked(): Promise<{ EventIds: string[] }> {
     if (this.count === 0) throw invalidRequest("Events must hold at least one event.");
     if (this.count > MAX_INGEST_BATCH)
       throw invalidRequest(`A batch holds at most ${MAX_INGEST_BATCH} events; this one has ${this.count}. Split it.`);
@@ -308,6 +400,10 @@ export class IngestBatch {
       return await retryStale(async () => {
         if (attempts++ > 0) read = await Promise.all(read.map(async (f) => (await services.store.getFleet(f, f.fleetId)) ?? f));
         const updated = read.map((f) => followStatus(f, events)).filter((f): f is FleetRecord => !!f);
+        // The append under way takes the first attempt (unless it took too long); a retry starts afresh.
+        const arriving = this.arriving;
+        this.arriving = undefined;
+        if (arriving?.settle({ state: "complete", fleets: updated })) return arriving.stored;
         // Every text field was checked for U+0000 with the rest of the event (eventIsValid).
         return services.store.appendEvents(scope, events, updated, { eventsStorable: true });
       });

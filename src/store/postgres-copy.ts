@@ -29,7 +29,46 @@ export function copyField(value: CopyValue): string {
 }
 
 /** Rows made into COPY text and sent this many at a time (see copyEach). */
-const CHUNK = 500;
+export const CHUNK = 500;
+
+/**
+ * One COPY on the caller's connection, its rows written as they are made. PostgreSQL may refuse a
+ * row (a reused event ID) before the last is written: the stream then has no connection, so nothing
+ * more is written or ended, and end() rejects with the server's error.
+ */
+export class CopyIn {
+  private readonly stream;
+  private readonly finished: Promise<unknown>;
+  private done = false;
+  refused = false;
+
+  constructor(client: pg.PoolClient, table: string, columns: readonly string[]) {
+    this.stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
+    // Listening from the start, for a refusal before the last row.
+    this.finished = once(this.stream, "finish");
+    this.finished.catch(() => undefined);
+    this.stream.once("error", () => (this.refused = true));
+  }
+
+  write(text: string): void {
+    if (!this.refused) this.stream.write(text);
+  }
+
+  /** Resolves once PostgreSQL took every row; rejects with its error. */
+  async end(): Promise<void> {
+    this.done = true;
+    if (!this.refused) this.stream.end();
+    await this.finished;
+  }
+
+  /** Abandons the COPY (PostgreSQL gets CopyFail and rolls it back), leaving the connection usable. */
+  async abandon(): Promise<void> {
+    if (this.done || this.refused) return;
+    this.done = true;
+    this.stream.destroy(new Error("append dropped"));
+    await this.finished.catch(() => undefined);
+  }
+}
 
 /**
  * Copies one row per item, made by `line` (COPY text with its line end), sending them a chunk at a
@@ -42,19 +81,12 @@ export async function copyEach<T>(
   items: readonly T[],
   line: (item: T) => string,
 ): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
-  // Listening from the start: PostgreSQL may refuse a row (a reused event ID) before the last is
-  // sent; the stream has no connection after that, so nothing more may be written or ended.
-  const finished = once(stream, "finish");
-  finished.catch(() => undefined);
-  let refused = false;
-  stream.once("error", () => (refused = true));
-  for (let i = 0; i < items.length && !refused; ) {
+  const copy = new CopyIn(client, table, columns);
+  for (let i = 0; i < items.length && !copy.refused; ) {
     let text = "";
     for (const end = Math.min(i + CHUNK, items.length); i < end; i++) text += line(items[i]!);
-    stream.write(text);
+    copy.write(text);
     await nextTurn(); // lets the socket send the chunk and take PostgreSQL's answers
   }
-  if (!refused) stream.end();
-  await finished;
+  await copy.end();
 }

@@ -34,6 +34,11 @@ export class EventCodes {
     await this.load();
   }
 
+  /** Whether `code` has a number this node knows. */
+  known(code: string): boolean {
+    return this.numbers.has(code);
+  }
+
   /** The number of a registered code. */
   number(code: string): number {
     const n = this.numbers.get(code);

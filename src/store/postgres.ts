@@ -25,6 +25,7 @@ import {
 } from "./subscriptions.js";
 import type {
   AppendedEvent,
+  ArrivingEvents,
   AppendOptions,
   AppendPosition,
   Cursor,
@@ -46,7 +47,7 @@ import type {
 import { storedEvent } from "./types.js";
 import { StaleFleet } from "./conflicts.js";
 import { checkStorable } from "./text.js";
-import { copyEach, copyField } from "./postgres-copy.js";
+import { CHUNK, copyEach, copyField, CopyIn } from "./postgres-copy.js";
 import { eventIdBytes, eventIdFromBytes, eventIdHex } from "./postgres-event-ids.js";
 import { EventCodes } from "./postgres-event-codes.js";
 
@@ -185,6 +186,23 @@ interface Append {
   subscriptions: Subscriber[];
 }
 
+/** Appends still arriving that may be under way at once, each holding a pooled connection (fewer on a small pool). */
+const ARRIVING_AT_ONCE = 4;
+
+/** An arriving append met an event code without a number yet (see appendArriving). */
+class NewCode extends Error {}
+
+/** Stores the logs of the events that carry one: one INSERT (a second COPY would take two more round trips). */
+async function insertLogs(client: pg.PoolClient, stored: StoredEvent[]): Promise<void> {
+  const logged = stored.filter((e) => e.log !== undefined);
+  if (logged.length === 0) return;
+  await client.query({
+    name: "insert-logs",
+    text: "INSERT INTO event_logs (seq, log) SELECT * FROM unnest($1::bigint[], $2::text[])",
+    values: [logged.map((e) => e.seq), logged.map((e) => e.log)],
+  });
+}
+
 /** Adds the outbox rows for new events that the scope's subscriptions match, inside the append's transaction. */
 async function enqueueDeliveries(client: pg.PoolClient, append: Append, events: Pick<StoredEvent, "seq" | "fleetId" | "eventCode">[]) {
   if (events.length === 0 || append.subscriptions.length === 0) return;
@@ -208,9 +226,14 @@ const headBelow = (horizon: string): AppendPosition => ({ txid: Number(horizon) 
 
 export class PostgresStore implements Store {
   private readonly codes: EventCodes;
+  /** Appends still arriving right now, and how many may be (see appendArriving). */
+  private arrivingNow = 0;
+  private readonly arrivingAtOnce: number;
 
   private constructor(private readonly pool: pg.Pool) {
     this.codes = new EventCodes(pool, (work) => this.transaction(work));
+    // At least one connection stays free for everything else.
+    this.arrivingAtOnce = Math.min(ARRIVING_AT_ONCE, pool.options.max - 1);
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
@@ -300,7 +323,14 @@ export class PostgresStore implements Store {
     await writeFleet(this.pool, fleet);
   }
 
+  readonly takesArriving = true;
+
   async appendEvents(scope: Scope, events: NewEvent[], fleets: FleetRecord[] = [], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    if (options.arriving) return this.appendArriving(scope, events, options.arriving);
+    return this.appendWhole(scope, events, fleets, options);
+  }
+
+  private async appendWhole(scope: Scope, events: NewEvent[], fleets: FleetRecord[], options: AppendOptions): Promise<StoredEvent[]> {
     checkStorable({ events: options.eventsStorable ? [] : events, fleets });
     await this.registerCodes(events);
     return this.transaction(async (client) => {
@@ -409,22 +439,78 @@ export class PostgresStore implements Store {
 
   /**
    * Inserts rows with COPY, numbered from the append's blocks in input order (COPY has no
-   * RETURNING); txid takes its default. Logs go in with one INSERT: a second COPY would take two
-   * more round trips for the few events that carry one.
+   * RETURNING); txid takes its default.
    */
   private async insertRows(client: pg.PoolClient, append: Append, events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     const stored = events.map((e, i) => storedEvent(e, append.seq(i)));
     const { pks } = append;
     await copyEach(client, "events", EVENT_COLUMNS, stored, (e) => eventLine(e, pks.get(e.fleetId)!, this.codes.number(e.eventCode)));
-    const logged = stored.filter((e) => e.log !== undefined);
-    if (logged.length > 0)
-      await client.query({
-        name: "insert-logs",
-        text: "INSERT INTO event_logs (seq, log) SELECT * FROM unnest($1::bigint[], $2::text[])",
-        values: [logged.map((e) => e.seq), logged.map((e) => e.log)],
-      });
+    await insertLogs(client, stored);
     return stored;
+  }
+
+  /**
+   * An append whose events are still arriving (AppendOptions.arriving): COPY chunks go out as the
+   * events come in, so PostgreSQL indexes the first while the server reads and checks the rest.
+   * Past ARRIVING_AT_ONCE such appends (each holds a connection and its fleet's lock while its
+   * request is read), or on meeting a code this node has not numbered yet (registering it takes
+   * another connection, which an append holding one must not wait for), the batch is stored whole
+   * once complete.
+   */
+  private async appendArriving(scope: Scope, events: NewEvent[], arriving: ArrivingEvents): Promise<StoredEvent[]> {
+    if (this.arrivingNow < this.arrivingAtOnce) {
+      this.arrivingNow++;
+      try {
+        return await this.transaction(async (client) => {
+          const append = await this.openAppend(client, scope, events.slice(0, 1), arriving.limit);
+          const { stored, fleets } = await this.copyArriving(client, append, events, arriving);
+          await insertLogs(client, stored);
+          await enqueueDeliveries(client, append, stored);
+          checkStorable({ fleets });
+          for (const fleet of fleets) await writeFleet(client, fleet);
+          return stored;
+        });
+      } catch (err) {
+        if (!(err instanceof NewCode)) throw err;
+      } finally {
+        this.arrivingNow--;
+      }
+    }
+    const arrival = await arriving.wait(Number.POSITIVE_INFINITY);
+    if (arrival.state !== "complete") throw new Error("store: append dropped");
+    return this.appendWhole(scope, events, arrival.fleets, { eventsStorable: true });
+  }
+
+  /** COPYs arriving events a chunk at a time until the batch is complete; abandons the COPY if it is dropped. */
+  private async copyArriving(client: pg.PoolClient, append: Append, events: NewEvent[], arriving: ArrivingEvents) {
+    const copy = new CopyIn(client, "events", EVENT_COLUMNS);
+    const stored: StoredEvent[] = [];
+    try {
+      for (;;) {
+        const arrival = await arriving.wait(stored.length + CHUNK - 1);
+        if (arrival.state === "dropped") throw new Error("store: append dropped");
+        const fresh = events.slice(stored.length);
+        if (!fresh.every((e) => this.codes.known(e.eventCode))) throw new NewCode();
+        let text = "";
+        for (const e of fresh) {
+          const pk = append.pks.get(e.fleetId);
+          if (pk === undefined || stored.length >= arriving.limit)
+            throw new Error("store: an arriving append is of one fleet and within its limit");
+          const event = storedEvent(e, append.seq(stored.length));
+          stored.push(event);
+          text += eventLine(event, pk, this.codes.number(e.eventCode));
+        }
+        copy.write(text);
+        if (arrival.state === "complete" || copy.refused) {
+          await copy.end();
+          return { stored, fleets: arrival.state === "complete" ? arrival.fleets : [] };
+        }
+      }
+    } catch (err) {
+      await copy.abandon();
+      throw err;
+    }
   }
 
   async claimDueFleets(untilMs: number, claim: DueClaim): Promise<FleetRecord[]> {

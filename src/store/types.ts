@@ -143,6 +143,25 @@ export interface AppendOptions {
    * validation does): the store does not scan them again. Fleets are still checked.
    */
   eventsStorable?: boolean;
+  /**
+   * The batch is still arriving (an ingest body being read and checked): `events` grows while the
+   * store works, and the store may store the first events while the rest are being checked. Only
+   * for stores with `takesArriving`, only for events of one fleet, and with `eventsStorable`.
+   */
+  arriving?: ArrivingEvents;
+}
+
+/** What an append still arriving (AppendOptions.arriving) is told of the batch. */
+export type Arrival = { state: "more" } | { state: "complete"; fleets: FleetRecord[] } | { state: "dropped" };
+
+export interface ArrivingEvents {
+  /** At most this many events will arrive. */
+  readonly limit: number;
+  /**
+   * Resolves once the events hold more than `count` events ("more") or the batch is settled:
+   * complete (store it, and write `fleets` with it) or dropped (store nothing; the append rejects).
+   */
+  wait(count: number): Promise<Arrival>;
 }
 
 /** The most times one stored event counts a repeat (the model's Count maximum). */
@@ -164,6 +183,8 @@ export interface ResourceRecord {
 }
 
 export interface EventStore {
+  /** Whether appendEvents takes batches still arriving (AppendOptions.arriving). */
+  readonly takesArriving?: boolean;
   /**
    * Stores events atomically (all or none), in order, returning them with their sequence numbers.
    * `fleets` are fleet records written in the same transaction (a status that moves with an event).
