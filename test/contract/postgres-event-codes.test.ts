@@ -8,6 +8,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { PostgresStore } from "../../src/store/postgres.js";
 import type { Scope } from "../../src/store/types.js";
 import { PG_ADMIN_URL, pgUnavailable, runSql } from "../helpers/postgres.js";
@@ -43,7 +44,13 @@ describe("postgres event codes across nodes", { skip }, () => {
     const expected = [...stored].reverse();
 
     assert.deepEqual(await reader.queryEvents(scope, { fleetId: fleet.fleetId, limit: 10 }), expected);
-    const { events: appended } = await reader.readAppended(scope, { after: head, limit: 10 });
+    // The feed reads only below the oldest transaction still running on the server, anyone's: wait
+    // for one that another client of this PostgreSQL may be running to end.
+    let appended = (await reader.readAppended(scope, { after: head, limit: 10 })).events;
+    for (let tries = 0; appended.length < stored.length && tries < 100; tries++) {
+      await sleep(50);
+      appended = (await reader.readAppended(scope, { after: head, limit: 10 })).events;
+    }
     assert.deepEqual(
       appended.map(({ position: _position, ...e }) => e),
       stored,
