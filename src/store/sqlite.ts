@@ -47,6 +47,7 @@ import type {
 import { storedEvent } from "./types.js";
 import { checkStorable } from "./text.js";
 import { StaleFleet } from "./conflicts.js";
+import { BACKSTOP_PAGES, Checkpointer } from "./sqlite-checkpointer.js";
 import {
   decodeEvent,
   decodePageRow,
@@ -161,6 +162,7 @@ export class SqliteStore implements Store {
   private readonly stmts;
   private readonly strings: StringTable;
   private readonly newIds = new NewIdKeys();
+  private readonly checkpointer: Checkpointer | undefined;
 
   private readonly toEvent = (row: EventRow): StoredEvent => decodeEvent(row, this.strings);
 
@@ -184,6 +186,10 @@ export class SqliteStore implements Store {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
     this.db.pragma("foreign_keys = ON");
+    if (path !== ":memory:") {
+      this.checkpointer = new Checkpointer(path);
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    }
     this.migrate();
     const db = this.db;
     this.strings = new StringTable(db);
@@ -386,6 +392,7 @@ export class SqliteStore implements Store {
         })
         .immediate();
       this.strings.commit();
+      this.checkpointer?.nudge();
       return out;
     } catch (err) {
       this.strings.rollback();
@@ -732,6 +739,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
