@@ -10,6 +10,7 @@
  * Run alone (a fresh SQLite data dir, or a temp PostgreSQL database with --db):
  *   node dist/bench/ingest.js [--events N] [--db postgres://...]
  */
+import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { SeededRandom } from "../src/seed/random.js";
@@ -263,13 +264,21 @@ export async function benchmarkIngestAlone(target: BenchTarget, scope: Scope, ev
   let server: RunningServer | undefined;
   try {
     console.log(`\n## ${target.label}\n`);
+    // The figures move with the machine's load: they are quoted with it.
+    const before = loadAverage();
     server = await startServer(target.server);
     await benchmarkIngest({ endpoint: server.endpoint, pid: server.process.pid! }, target.store, scope, events, checkpoint);
+    console.log(`\nnode ${process.version}, load average ${before} at the start, ${loadAverage()} at the end`);
   } finally {
     await server?.dispose();
     await target.dispose();
   }
 }
+
+const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 const BENCH_SCOPE: Scope = { accountId: "000000000000", region: "us-east-1" };
 
