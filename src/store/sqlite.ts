@@ -135,6 +135,27 @@ class NewIdKeys {
   }
 }
 
+/**
+ * The order to store a batch that names several fleets in: each fleet's events together, fleets
+ * in the order they first appear, each fleet's events in the order given (which breaks its ties).
+ * Rows lie in sequence-number order, so a page of one fleet's log then reads a few table pages
+ * instead of one per row. Undefined when the batch names one fleet.
+ */
+function groupedByFleet(events: NewEvent[]): number[] | undefined {
+  const first = events[0]?.fleetId;
+  let i = 1;
+  while (i < events.length && events[i]!.fleetId === first) i++;
+  if (i >= events.length) return undefined;
+  const groups = new Map<string, number[]>();
+  for (let j = 0; j < events.length; j++) {
+    const fleetId = events[j]!.fleetId;
+    const group = groups.get(fleetId);
+    if (group) group.push(j);
+    else groups.set(fleetId, [j]);
+  }
+  return [...groups.values()].flat();
+}
+
 /** better-sqlite3's error for a broken UNIQUE constraint, which callers recognise (isUniqueViolation). */
 const reusedEventId = () => new Database.SqliteError("UNIQUE constraint failed: events.event_id", "SQLITE_CONSTRAINT_UNIQUE");
 
@@ -475,9 +496,16 @@ export class SqliteStore implements Store {
   private insertEvents(scope: Scope, events: NewEvent[]): StoredEvent[] {
     const pks = new Map<string, number>();
     const stored = new Array<StoredEvent>(events.length);
-    for (let i = 0; i < events.length; i++) {
+    const order = groupedByFleet(events);
+    // The check for reused IDs asks whether the IDs ascend as given, whatever order they are stored in.
+    // (storedEventId answers in one scratch buffer: each ID is used before the next is made.)
+    if (order) for (const event of events) this.newIds.see(storedEventId(event.eventId));
+    for (let n = 0; n < events.length; n++) {
+      const i = order ? order[n]! : n;
       const event = events[i]!;
-      stored[i] = storedEvent(event, this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, event.count ?? 1));
+      const id = storedEventId(event.eventId);
+      if (!order) this.newIds.see(id);
+      stored[i] = storedEvent(event, this.insertEvent(this.fleetPkOf(scope, event.fleetId, pks), event, id, event.count ?? 1));
     }
     this.enqueueDeliveries(scope, stored, pks);
     return stored;
@@ -494,11 +522,10 @@ export class SqliteStore implements Store {
     }
   }
 
-  private insertEvent(pk: number, event: NewEvent, count: number): number {
+  /** Inserts one event whose stored ID (`id`) the caller has shown to `newIds`. */
+  private insertEvent(pk: number, event: NewEvent, id: Buffer | string, count: number): number {
     const hasLog = event.log !== undefined;
     const messagePk = this.strings.message(event.message);
-    const id = storedEventId(event.eventId);
-    this.newIds.see(id);
     const { lastInsertRowid } = this.stmts.insertEvent.run(
       pk,
       event.eventTimeMs,
@@ -529,7 +556,11 @@ export class SqliteStore implements Store {
     }
     const plan = planCoalesced(events, windowMs, stored);
     for (const t of plan.raised) this.stmts.raiseCount.run(t.count, t.seq);
-    for (const t of plan.inserts) t.seq = this.insertEvent(this.fleetPkOf(scope, t.event.fleetId, pks), t.event, t.count);
+    for (const t of plan.inserts) {
+      const id = storedEventId(t.event.eventId);
+      this.newIds.see(id);
+      t.seq = this.insertEvent(this.fleetPkOf(scope, t.event.fleetId, pks), t.event, id, t.count);
+    }
     this.enqueueDeliveries(
       scope,
       plan.inserts.map((t) => ({ seq: t.seq!, fleetId: t.event.fleetId, eventCode: t.event.eventCode })),
