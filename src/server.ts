@@ -335,12 +335,8 @@ function pathOf(target: string | undefined): string | undefined {
   return query < 0 ? target : target!.slice(0, query);
 }
 
-/** `POST /`, every JSON 1.1 call: read-only (nothing on the request path changes a request's URL), so parsed once. */
-const ROOT_URL = new URL("/", "http://localhost");
-
 /** The request target as a URL. One no URL parser takes (`GET http://[/`) is a 400, not a crash. */
 function requestUrl(req: IncomingMessage): URL {
-  if (req.url === "/") return ROOT_URL;
   try {
     return new URL(req.url ?? "/", "http://localhost");
   } catch {

@@ -11,40 +11,13 @@ const DISCARD_LIMIT = 8 * 1024 * 1024;
 /** The client went away before its request was read: there is no one to answer, and it is not the server's error. */
 export class ClientGone extends Error {}
 
-/**
- * Reads the whole body, refusing (413) anything over `limit` bytes without buffering it: what
- * readChunks does, through `data` events rather than an async iterator, which cost about 10 µs more
- * on every API call.
- */
+/** Reads the whole body, refusing (413) anything over `limit` bytes without buffering it. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit + DISCARD_LIMIT) throw tooLarge(limit);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (err: Error | undefined) => {
-      if (settled) return;
-      settled = true;
-      if (err) reject(err);
-      else resolve(Buffer.concat(chunks));
-    };
-    req.on("data", (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      if (size > limit + DISCARD_LIMIT) {
-        // As readChunks leaving its loop: the rest is not read, and the connection goes.
-        req.destroy();
-        settle(tooLarge(limit));
-      } else if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => settle(size > limit ? tooLarge(limit) : undefined));
-    req.on("error", (err: NodeJS.ErrnoException) =>
-      settle(req.readableAborted || err.code === "ECONNRESET" ? new ClientGone("client went away") : err),
-    );
-    // Closed before its end: the client went away mid-body.
-    req.on("close", () => settle(new ClientGone("client went away")));
+  const chunks: Buffer[] = [];
+  await readChunks(req, limit, (chunk) => {
+    chunks.push(chunk);
   });
+  return Buffer.concat(chunks);
 }
 
 /**
