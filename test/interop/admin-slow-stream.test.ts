@@ -8,28 +8,19 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { paginateDescribeFleetEvents } from "@aws-sdk/client-gamelift";
-import { admin, type IngestedEvent } from "../helpers/server.js";
+import { ingest, type IngestedEvent } from "../helpers/server.js";
 import { STORES, servedFleet } from "./stores.js";
 import { REGION, assertSameEvents, expectedLines, realisticEvents, sdkLine } from "./fleet-log.js";
 
 for (const store of STORES) {
   describe(`a paused NDJSON stream on ${store.name}`, { skip: store.skip }, () => {
     const served = servedFleet(store);
-    /** Posts a JSON batch; its EventIds. */
-    const ingest = async (events: IngestedEvent[]) => {
-      const res = await admin(served.server.endpoint, "/_liftlog/events", {
-        FleetId: served.fleet.FleetId,
-        Region: REGION,
-        Events: events,
-      });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.EventIds!;
-    };
+    const ingestJson = (events: IngestedEvent[]) => ingest(served.server.endpoint, served.fleet.FleetId, events, events.length, REGION);
 
     it("is stored whole once it arrives, and does not hold up another batch for its fleet meanwhile", async () => {
       const slow = realisticEvents(served.fleet.FleetId, 3000, 21);
       // The same codes stored once first: a store may take a batch with a code new to it whole anyway.
-      const first = await ingest(slow);
+      const first = await ingestJson(slow);
       const body = Buffer.from(slow.map((e) => JSON.stringify({ FleetId: served.fleet.FleetArn, ...e })).join("\n"));
       const url = new URL(served.server.endpoint);
       const req = request({
@@ -52,7 +43,7 @@ for (const store of STORES) {
       await sleep(1_500);
 
       const quick = realisticEvents(served.fleet.FleetId, 10, 22);
-      const other = await ingest(quick);
+      const other = await ingestJson(quick);
 
       req.end(body.subarray(half));
       const res = await answer;
