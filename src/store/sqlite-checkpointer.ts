@@ -8,8 +8,13 @@
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 
-/** The writer's automatic checkpoint, in WAL pages (SQLite's default is 1,000): only if the worker falls behind. */
-export const BACKSTOP_PAGES = 16_000;
+/**
+ * The writer's automatic checkpoint, in WAL bytes (SQLite's default is 1,000 pages): only if the
+ * worker falls behind. SQLite counts it in pages, of the file's own size (see backstopPages).
+ */
+const BACKSTOP_BYTES = 64 * 1024 * 1024;
+
+export const backstopPages = (pageSize: number) => Math.ceil(BACKSTOP_BYTES / pageSize);
 /** As often as the default threshold comes at 100,000 events a second. */
 const CHECKPOINT_EVERY_MS = 200;
 

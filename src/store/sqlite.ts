@@ -47,7 +47,7 @@ import type {
 import { storedEvent } from "./types.js";
 import { checkStorable } from "./text.js";
 import { StaleFleet } from "./conflicts.js";
-import { BACKSTOP_PAGES, Checkpointer } from "./sqlite-checkpointer.js";
+import { backstopPages, Checkpointer } from "./sqlite-checkpointer.js";
 import {
   decodeEvent,
   decodePageRow,
@@ -88,6 +88,9 @@ type EventRow = EventColumns;
  * bytes of a UUID, any other ID whole. A lookup by ID must name exactly this expression for SQLite
  * to use the index, then compare the whole ID.
  */
+/** Bytes per database page for a new file (SQLite's default is 4,096). */
+const PAGE_SIZE = 16_384;
+
 const idKey = (id: string) => `CASE WHEN typeof(${id}) = 'blob' THEN substr(${id}, 1, 8) ELSE ${id} END`;
 
 /**
@@ -204,12 +207,16 @@ export class SqliteStore implements Store {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("busy_timeout = 5000");
+    // A new file gets pages of 16 KiB: a deep page of a fleet whose events lie among other fleets'
+    // reads half as many pages from disk as with 4 KiB (docs/scale.md). It takes effect only
+    // before the first table; a file that exists keeps its own size.
+    this.db.pragma(`page_size = ${PAGE_SIZE}`);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
     this.db.pragma("foreign_keys = ON");
     if (path !== ":memory:") {
       this.checkpointer = new Checkpointer(path);
-      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      this.db.pragma(`wal_autocheckpoint = ${backstopPages(this.db.pragma("page_size", { simple: true }) as number)}`);
     }
     this.migrate();
     const db = this.db;
