@@ -1,12 +1,19 @@
-/** Identifiers: `fleet-<uuid>`, `build-<uuid>`, and ARNs `arn:aws:gamelift:<region>:<account>:<type>/<id>`. */
+/**
+ * Identifiers: `fleet-<uuid>` (`containerfleet-<uuid>` for container fleets, as GameLift names
+ * them), `build-<uuid>`, and ARNs `arn:aws:gamelift:<region>:<account>:<type>/<id>`.
+ */
 import { randomUUID } from "node:crypto";
 import type { Scope } from "../store/types.js";
 
-export const newFleetId = () => `fleet-${randomUUID()}`;
+export type FleetIdPrefix = "fleet" | "containerfleet";
+
+export const newFleetId = (prefix: FleetIdPrefix = "fleet") => `${prefix}-${randomUUID()}`;
 
 export const resourceArn = (scope: Scope, type: string, id: string) => `arn:aws:gamelift:${scope.region}:${scope.accountId}:${type}/${id}`;
 
-export const fleetArn = (scope: Scope, fleetId: string) => resourceArn(scope, "fleet", fleetId);
+/** A container fleet's ARN names the type `containerfleet`, any other fleet's `fleet`. */
+export const fleetArn = (scope: Scope, fleetId: string) =>
+  resourceArn(scope, fleetId.startsWith("containerfleet-") ? "containerfleet" : "fleet", fleetId);
 
 export interface ParsedRef {
   id: string;

@@ -126,7 +126,7 @@ export class FleetLifecycle {
   /** Registers a fleet and emits its first events (for Anywhere fleets, all the way to ACTIVE). */
   async create(scope: Scope, spec: NewFleet): Promise<{ fleet: FleetRecord; events: StoredEvent[] }> {
     const now = this.clock.now();
-    const fleetId = newFleetId();
+    const fleetId = newFleetId(spec.state?.kind === "CONTAINER" ? "containerfleet" : "fleet");
     const record: FleetRecord = {
       ...scope,
       fleetId,

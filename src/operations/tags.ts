@@ -18,7 +18,7 @@ import { liveForChange } from "./fleets.js";
 /** Tags one resource may carry, as across AWS. */
 export const MAX_TAGS = 50;
 
-const TAGGABLE = ["fleet", "build", "location", "containergroupdefinition", "alias", "script"];
+const TAGGABLE = ["fleet", "containerfleet", "build", "location", "containergroupdefinition", "alias", "script"];
 
 const taggingFailed = (message: string) => new ServiceError("TaggingFailedException", message);
 
@@ -35,7 +35,7 @@ async function resolve(services: Services, ctx: RequestContext, arn: string): Pr
   }
   const missing = () => notFound(`Resource ${arn} not found in account ${ctx.scope.accountId}, region ${ctx.scope.region}.`);
   if (!inScope(ref, ctx.scope) || !TAGGABLE.includes(ref.type)) throw missing();
-  if (ref.type === "fleet") {
+  if (ref.type === "fleet" || ref.type === "containerfleet") {
     const fleet = await services.store.getFleet(ctx.scope, ref.id);
     if (!fleet || fleet.deleted) throw missing();
     return {

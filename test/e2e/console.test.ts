@@ -327,7 +327,7 @@ describe("web console in Chromium", { skip, timeout: 300_000 }, () => {
     const button = "tr[data-scenario=container-crash] button";
     assert.equal(await page.isEnabled(button), true, "the container-crash scenario can be launched");
     await page.click(button);
-    await page.waitForURL(/\/fleets\/fleet-/);
+    await page.waitForURL(/\/fleets\/containerfleet-/);
     const fleetId = page.url().split("/fleets/")[1]!.split("?")[0]!;
     const { ContainerFleet } = await client.send(new DescribeContainerFleetCommand({ FleetId: fleetId }));
     assert.equal(ContainerFleet!.Status, "PENDING");

@@ -13,7 +13,10 @@ import {
   DescribeContainerFleetCommand,
   DescribeContainerGroupDefinitionCommand,
   DescribeFleetCapacityCommand,
+  DescribeFleetEventsCommand,
   ListContainerFleetsCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
   UpdateContainerFleetCommand,
   type CreateContainerFleetCommandInput,
   type GameLiftClient,
@@ -159,6 +162,35 @@ describe("containers", () => {
     await advance(server.endpoint, 60);
     await assert.rejects(client.send(new DescribeContainerFleetCommand({ FleetId: fleetId })), { name: "NotFoundException" });
     assert.equal((await codes(fleetId)).at(-1), "FLEET_DELETED");
+  });
+
+  it("a container fleet is named containerfleet-<uuid>, its ARN containerfleet/…; both reach its events and its tags", async () => {
+    const created = (await fleet({ Description: "named" })).ContainerFleet!;
+    const fleetId = created.FleetId!;
+    assert.match(fleetId, /^containerfleet-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const arn = `arn:aws:gamelift:us-west-2:000000000000:containerfleet/${fleetId}`;
+    assert.equal(created.FleetArn, arn);
+    const { ContainerFleet: described } = await client.send(new DescribeContainerFleetCommand({ FleetId: arn }));
+    assert.equal(described!.FleetId, fleetId);
+    const byId = (await client.send(new DescribeFleetEventsCommand({ FleetId: fleetId }))).Events!;
+    const byArn = (await client.send(new DescribeFleetEventsCommand({ FleetId: arn }))).Events!;
+    assert.deepEqual(byArn, byId);
+    assert.deepEqual(
+      byId.map((e) => [e.EventCode, e.ResourceId]),
+      [
+        ["FLEET_STATE_PENDING", fleetId],
+        ["FLEET_CREATED", fleetId],
+      ],
+    );
+    await client.send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: "team", Value: "ops" }] }));
+    const { Tags } = await client.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+    assert.deepEqual(Tags, [{ Key: "team", Value: "ops" }]);
+    await advance(server.endpoint, 170);
+    assert.equal(await status(arn), "ACTIVE");
+    await client.send(new DeleteContainerFleetCommand({ FleetId: arn }));
+    await advance(server.endpoint, 60);
+    await assert.rejects(client.send(new DescribeContainerFleetCommand({ FleetId: fleetId })), { name: "NotFoundException" });
+    assert.equal((await codes(arn)).at(-1), "FLEET_DELETED");
   });
 
   it("without a game server group a fleet stops at CREATED; adding one deploys it on to ACTIVE", async () => {
