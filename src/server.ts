@@ -37,8 +37,8 @@ import { DEFAULT_FEED_SETTINGS, EventStreams } from "./feed/stream.js";
 import { PostgresAppendBridge } from "./feed/postgres-notify.js";
 import type { Store } from "./store/types.js";
 import { UnstorableText } from "./store/text.js";
-import { StaleFleet } from "./store/conflicts.js";
-import { staleFleetError } from "./operations/stale-fleet.js";
+import { StaleWrite } from "./store/conflicts.js";
+import { staleWriteError } from "./operations/stale-write.js";
 import { DeliveryWorker } from "./alerts/worker.js";
 import { Metrics, timedStore } from "./observability/metrics.js";
 import { createLogger, logRequest, type Logger } from "./observability/logger.js";
@@ -195,12 +195,11 @@ export async function createLiftlogServer(config: LiftlogConfig, store?: Store):
           ? err
           : err instanceof UnstorableText
             ? invalidRequest(`${err.message}; nothing was stored. Remove the character or escape it.`)
-            : err instanceof StaleFleet
-              ? staleFleetError(call.operation, err)
+            : err instanceof StaleWrite
+              ? staleWriteError(call.operation, err)
               : internalError("The server hit an unexpected error; the request was not applied. Retry, and report it if it persists.");
       call.errorType = error.code;
-      if (err instanceof StaleFleet)
-        log.warn({ requestId, fleetId: err.fleetId, errorType: error.code }, "fleet write lost the race on every redo");
+      if (err instanceof StaleWrite) log.warn({ requestId, written: err.what, errorType: error.code }, "write lost the race on every redo");
       else if (!(err instanceof ServiceError) && !(err instanceof UnstorableText)) log.error({ requestId, err }, "unexpected error");
       if (res.headersSent) {
         res.destroy();

@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { setImmediate as yieldToIo } from "node:timers/promises";
 import { invalidRequest, notFound } from "../protocol/errors.js";
-import { StaleFleet } from "../store/conflicts.js";
+import { StaleWrite } from "../store/conflicts.js";
 import type { FleetRecord, Scope, Store, StoredEvent } from "../store/types.js";
 import type { Clock } from "./clock.js";
 import { ManualClock } from "./clock.js";
@@ -223,13 +223,13 @@ export class FleetLifecycle {
 /** How often a change is redone from a fresh read when other nodes keep changing the fleet first. */
 const STALE_RETRIES = 50;
 
-/** Runs `attempt` (read, change, write) again while its write finds the fleet changed since its read. */
+/** Runs `attempt` (read, change, write) again while its write finds the fleet (or resource) changed since its read. */
 export async function retryStale<R>(attempt: () => Promise<R>): Promise<R> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (err) {
-      if (!(err instanceof StaleFleet) || n >= STALE_RETRIES) throw err;
+      if (!(err instanceof StaleWrite) || n >= STALE_RETRIES) throw err;
     }
   }
 }

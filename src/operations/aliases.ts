@@ -25,7 +25,7 @@ import { invalidRequest, notFound, ServiceError } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { filteredPage } from "./paging.js";
-import { findResource } from "./resources.js";
+import { changeResource, findResource, plain } from "./resources.js";
 import { checkTags } from "./tags.js";
 
 export const ALIAS = "alias";
@@ -71,7 +71,7 @@ async function checkRouting(services: Services, scope: Scope, routing: RoutingSt
 }
 
 const save = (store: Store, scope: Scope, alias: StoredAlias) =>
-  store.putResource(scope, { type: ALIAS, id: alias.AliasId!, body: JSON.parse(JSON.stringify(alias)) });
+  store.putResource(scope, { type: ALIAS, id: alias.AliasId!, body: plain(alias) });
 
 export async function createAlias(services: Services, ctx: RequestContext, input: CreateAliasInput): Promise<CreateAliasOutput> {
   checkTags(input.Tags ?? []);
@@ -97,15 +97,21 @@ export async function describeAlias(services: Services, ctx: RequestContext, inp
 }
 
 export async function updateAlias(services: Services, ctx: RequestContext, input: UpdateAliasInput): Promise<UpdateAliasOutput> {
-  const alias = await requireAlias(services.store, ctx.scope, input.AliasId!);
-  const updated: StoredAlias = {
-    ...alias,
-    ...(input.Name !== undefined ? { Name: input.Name } : {}),
-    ...(input.Description !== undefined ? { Description: input.Description } : {}),
-    ...(input.RoutingStrategy ? { RoutingStrategy: await checkRouting(services, ctx.scope, input.RoutingStrategy) } : {}),
-    LastUpdatedTimeMs: services.clock.now(),
-  };
-  await save(services.store, ctx.scope, updated);
+  const { store } = services;
+  const updated = await changeResource(
+    store,
+    ctx.scope,
+    ALIAS,
+    () => requireAlias(store, ctx.scope, input.AliasId!),
+    (a) => a.AliasId!,
+    async (alias): Promise<StoredAlias> => ({
+      ...alias,
+      ...(input.Name !== undefined ? { Name: input.Name } : {}),
+      ...(input.Description !== undefined ? { Description: input.Description } : {}),
+      ...(input.RoutingStrategy ? { RoutingStrategy: await checkRouting(services, ctx.scope, input.RoutingStrategy) } : {}),
+      LastUpdatedTimeMs: services.clock.now(),
+    }),
+  );
   return { Alias: toAlias(updated) };
 }
 

@@ -24,7 +24,7 @@ import { invalidRequest, notFound } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { filteredPage } from "./paging.js";
-import { findResource } from "./resources.js";
+import { changeResource, findResource, plain } from "./resources.js";
 import { checkTags } from "./tags.js";
 
 export const BUILD = "build";
@@ -71,7 +71,7 @@ export async function createBuild(services: Services, ctx: RequestContext, input
 }
 
 const saveBuild = (store: Store, scope: Scope, build: StoredBuild) =>
-  store.putResource(scope, { type: BUILD, id: build.BuildId!, body: JSON.parse(JSON.stringify(build)) });
+  store.putResource(scope, { type: BUILD, id: build.BuildId!, body: plain(build) });
 
 /** Where the build files would go: GameLift's bucket and temporary S3 credentials for it (liftlog has no S3, so these open nothing). */
 const upload = (scope: Scope, buildId: string) => ({
@@ -80,13 +80,19 @@ const upload = (scope: Scope, buildId: string) => ({
 });
 
 export async function updateBuild(services: Services, ctx: RequestContext, input: UpdateBuildInput): Promise<UpdateBuildOutput> {
-  const build = await requireBuild(services.store, ctx.scope, input.BuildId!);
-  const updated: StoredBuild = {
-    ...build,
-    ...(input.Name !== undefined ? { Name: input.Name } : {}),
-    ...(input.Version !== undefined ? { Version: input.Version } : {}),
-  };
-  await saveBuild(services.store, ctx.scope, updated);
+  const { store } = services;
+  const updated = await changeResource(
+    store,
+    ctx.scope,
+    BUILD,
+    () => requireBuild(store, ctx.scope, input.BuildId!),
+    (b) => b.BuildId!,
+    (build): StoredBuild => ({
+      ...build,
+      ...(input.Name !== undefined ? { Name: input.Name } : {}),
+      ...(input.Version !== undefined ? { Version: input.Version } : {}),
+    }),
+  );
   return { Build: toBuild(updated) };
 }
 

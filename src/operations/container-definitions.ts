@@ -25,12 +25,13 @@ import type {
   UpdateContainerGroupDefinitionOutput,
 } from "@aws-sdk/client-gamelift";
 import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
-import { KeyedLock } from "../fleets/lifecycle.js";
+import { KeyedLock, retryStale } from "../fleets/lifecycle.js";
 import { conflict, invalidRequest, notFound } from "../protocol/errors.js";
 import type { FleetRecord, Scope, ResourceRecord } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { allFleets } from "./fleet-lookup.js";
 import { filteredPage, sliceAfter } from "./paging.js";
+import { plain, saveChanged } from "./resources.js";
 import { checkTags } from "./tags.js";
 
 export const CONTAINER_GROUP_DEFINITION = "containergroupdefinition";
@@ -177,8 +178,6 @@ const imagesOf = (v: Pick<StoredVersion, "GameServerContainerDefinition" | "Supp
     (u): u is string => u !== undefined,
   );
 
-const plain = <T>(value: T): Record<string, unknown> => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
-
 export async function createContainerGroupDefinition(
   services: Services,
   ctx: RequestContext,
@@ -188,9 +187,8 @@ export async function createContainerGroupDefinition(
   checkContainers(type, input.GameServerContainerDefinition, input.SupportContainerDefinitions);
   checkTags(input.Tags ?? []);
   const name = input.Name!;
-  if (await services.store.getResource(ctx.scope, CONTAINER_GROUP_DEFINITION, name)) {
-    throw conflict(`Container group definition ${name} already exists.`);
-  }
+  const exists = () => conflict(`Container group definition ${name} already exists.`);
+  if (await services.store.getResource(ctx.scope, CONTAINER_GROUP_DEFINITION, name)) throw exists();
   const containers = resolved(input.GameServerContainerDefinition, input.SupportContainerDefinitions);
   const problem = copyProblem(imagesOf(containers), ctx.scope.region);
   const version: StoredVersion = {
@@ -209,11 +207,15 @@ export async function createContainerGroupDefinition(
     ...(problem ? { StatusReason: problem } : {}),
   };
   const body: StoredDefinition = { Versions: [version], ...(input.Tags?.length ? { Tags: input.Tags } : {}) };
-  await services.store.putResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: name, body: plain(body) });
+  // Another request or node may have created it since the check above.
+  if (!(await services.store.insertResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: name, body: plain(body) }))) throw exists();
   return { ContainerGroupDefinition: toDefinition(version, services.clock.now()) };
 }
 
-/** Read-change-write of one definition's versions, one at a time per definition in this process. */
+/**
+ * Read-change-write of one definition's versions, one at a time per definition in this process;
+ * across nodes, a write finds the definition as it read it or is redone (retryStale).
+ */
 const definitionLocks = new KeyedLock();
 
 /** A new version from a source version (the latest unless named) and the properties the request changes. */
@@ -223,7 +225,7 @@ export async function updateContainerGroupDefinition(
   input: UpdateContainerGroupDefinitionInput,
 ): Promise<UpdateContainerGroupDefinitionOutput> {
   const key = `${ctx.scope.accountId}/${ctx.scope.region}/${definitionName(input.Name!)}`;
-  return definitionLocks.run(key, () => addVersion(services, ctx, input));
+  return definitionLocks.run(key, () => retryStale(() => addVersion(services, ctx, input)));
 }
 
 async function addVersion(services: Services, ctx: RequestContext, input: UpdateContainerGroupDefinitionInput) {
@@ -261,7 +263,7 @@ async function addVersion(services: Services, ctx: RequestContext, input: Update
     ...(problem ? { FailureReason: problem } : {}),
   };
   const body = withVersions(resource, [...versions, next]);
-  await services.store.putResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: source.Name!, body: plain(body) });
+  await saveChanged(services.store, ctx.scope, CONTAINER_GROUP_DEFINITION, resource.id, resource.body, plain(body));
   return { ContainerGroupDefinition: toDefinition(next, now) };
 }
 
@@ -343,7 +345,7 @@ export async function deleteContainerGroupDefinition(
     throw invalidRequest("Give VersionNumber (delete one version) or VersionCountToRetain (keep the newest ones), not both.");
   }
   const key = `${ctx.scope.accountId}/${ctx.scope.region}/${definitionName(input.Name!)}`;
-  return definitionLocks.run(key, () => deleteVersions(services, ctx, input));
+  return definitionLocks.run(key, () => retryStale(() => deleteVersions(services, ctx, input)));
 }
 
 async function deleteVersions(
@@ -372,7 +374,7 @@ async function deleteVersions(
   if (kept.length === 0) await services.store.deleteResource(ctx.scope, CONTAINER_GROUP_DEFINITION, version.Name!);
   else {
     const body = withVersions(resource, kept);
-    await services.store.putResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: version.Name!, body: plain(body) });
+    await saveChanged(services.store, ctx.scope, CONTAINER_GROUP_DEFINITION, resource.id, resource.body, plain(body));
   }
   return {};
 }

@@ -109,13 +109,15 @@ const locationModel = (body: Record<string, unknown>): LocationModel => ({
 export async function createLocation(services: Services, ctx: RequestContext, input: CreateLocationInput): Promise<CreateLocationOutput> {
   const name = input.LocationName!;
   checkTags(input.Tags ?? []);
-  if (await services.store.getResource(ctx.scope, LOCATION, name)) throw conflict(`Custom location ${name} already exists.`);
   const body = {
     LocationName: name,
     LocationArn: resourceArn(ctx.scope, LOCATION, name),
     ...(input.Tags?.length ? { Tags: input.Tags } : {}),
   };
-  await services.store.putResource(ctx.scope, { type: LOCATION, id: name, body });
+  // One name once, also when two requests or nodes create it at the same time.
+  if (!(await services.store.insertResource(ctx.scope, { type: LOCATION, id: name, body }))) {
+    throw conflict(`Custom location ${name} already exists.`);
+  }
   return { Location: locationModel(body) };
 }
 

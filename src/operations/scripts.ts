@@ -22,7 +22,7 @@ import { invalidRequest, notFound } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { filteredPage } from "./paging.js";
-import { findResource } from "./resources.js";
+import { changeResource, findResource, plain } from "./resources.js";
 import { checkTags } from "./tags.js";
 
 export const SCRIPT = "script";
@@ -58,7 +58,7 @@ function content(input: { StorageLocation?: S3Location; ZipFile?: Uint8Array }):
 }
 
 const save = (store: Store, scope: Scope, script: StoredScript) =>
-  store.putResource(scope, { type: SCRIPT, id: script.ScriptId!, body: JSON.parse(JSON.stringify(script)) });
+  store.putResource(scope, { type: SCRIPT, id: script.ScriptId!, body: plain(script) });
 
 export async function createScript(services: Services, ctx: RequestContext, input: CreateScriptInput): Promise<CreateScriptOutput> {
   if (!input.ZipFile && !input.StorageLocation) throw invalidRequest("A script needs its files: give ZipFile or StorageLocation.");
@@ -83,14 +83,20 @@ export async function describeScript(services: Services, ctx: RequestContext, in
 }
 
 export async function updateScript(services: Services, ctx: RequestContext, input: UpdateScriptInput): Promise<UpdateScriptOutput> {
-  const script = await requireScript(services.store, ctx.scope, input.ScriptId!);
-  const updated: StoredScript = {
-    ...script,
-    ...(input.Name !== undefined ? { Name: input.Name } : {}),
-    ...(input.Version !== undefined ? { Version: input.Version } : {}),
-    ...(input.ZipFile || input.StorageLocation ? content(input) : {}),
-  };
-  await save(services.store, ctx.scope, updated);
+  const { store } = services;
+  const updated = await changeResource(
+    store,
+    ctx.scope,
+    SCRIPT,
+    () => requireScript(store, ctx.scope, input.ScriptId!),
+    (s) => s.ScriptId!,
+    (script): StoredScript => ({
+      ...script,
+      ...(input.Name !== undefined ? { Name: input.Name } : {}),
+      ...(input.Version !== undefined ? { Version: input.Version } : {}),
+      ...(input.ZipFile || input.StorageLocation ? content(input) : {}),
+    }),
+  );
   return { Script: toScript(updated) };
 }
 

@@ -545,6 +545,28 @@ export class PostgresStore implements Store {
     });
   }
 
+  async insertResource(scope: Scope, resource: ResourceRecord): Promise<boolean> {
+    checkStorable({ resource });
+    const { rowCount } = await this.pool.query({
+      name: "insert-resource",
+      text: `INSERT INTO resources (account_id, region, type, resource_id, body) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (account_id, region, type, resource_id) DO NOTHING`,
+      values: [scope.accountId, scope.region, resource.type, resource.id, JSON.stringify(resource.body)],
+    });
+    return rowCount === 1;
+  }
+
+  async replaceResource(scope: Scope, resource: ResourceRecord, expected: ResourceRecord["body"]): Promise<boolean> {
+    checkStorable({ resource });
+    const { rowCount } = await this.pool.query({
+      name: "replace-resource",
+      // jsonb equality: the same body however its text was written.
+      text: `UPDATE resources SET body = $5 WHERE account_id = $1 AND region = $2 AND type = $3 AND resource_id = $4 AND body = $6::jsonb`,
+      values: [scope.accountId, scope.region, resource.type, resource.id, JSON.stringify(resource.body), JSON.stringify(expected)],
+    });
+    return rowCount === 1;
+  }
+
   async getResource(scope: Scope, type: string, id: string): Promise<ResourceRecord | undefined> {
     const { rows } = await this.pool.query<{ body: Record<string, unknown> }>({
       name: "get-resource",

@@ -264,6 +264,15 @@ export class SqliteStore implements Store {
         `INSERT INTO resources (account_id, region, type, resource_id, body) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (account_id, region, type, resource_id) DO UPDATE SET body = excluded.body`,
       ),
+      insertResource: db.prepare(
+        `INSERT INTO resources (account_id, region, type, resource_id, body) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, region, type, resource_id) DO NOTHING`,
+      ),
+      // Bodies are stored as JSON.stringify wrote them, and a body read back and written again
+      // gives the same text, so comparing text compares bodies.
+      replaceResource: db.prepare(
+        "UPDATE resources SET body = ? WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ? AND body = ?",
+      ),
       getResource: db.prepare<[string, string, string, string], { body: string }>(
         "SELECT body FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?",
       ),
@@ -589,6 +598,19 @@ export class SqliteStore implements Store {
   async putResource(scope: Scope, resource: ResourceRecord): Promise<void> {
     checkStorable({ resource });
     this.stmts.putResource.run(scope.accountId, scope.region, resource.type, resource.id, JSON.stringify(resource.body));
+  }
+
+  async insertResource(scope: Scope, resource: ResourceRecord): Promise<boolean> {
+    checkStorable({ resource });
+    const body = JSON.stringify(resource.body);
+    return this.stmts.insertResource.run(scope.accountId, scope.region, resource.type, resource.id, body).changes > 0;
+  }
+
+  async replaceResource(scope: Scope, resource: ResourceRecord, expected: ResourceRecord["body"]): Promise<boolean> {
+    checkStorable({ resource });
+    const { accountId, region } = scope;
+    const body = JSON.stringify(resource.body);
+    return this.stmts.replaceResource.run(body, accountId, region, resource.type, resource.id, JSON.stringify(expected)).changes > 0;
   }
 
   async getResource(scope: Scope, type: string, id: string): Promise<ResourceRecord | undefined> {

@@ -240,6 +240,13 @@ export interface FleetStore {
 export interface ResourceStore {
   /** Inserts, or replaces the body of, the resource; a replaced one keeps its place in listings. */
   putResource(scope: Scope, resource: ResourceRecord): Promise<void>;
+  /** Inserts the resource unless one of that type and ID exists: false, and nothing written, if one does. */
+  insertResource(scope: Scope, resource: ResourceRecord): Promise<boolean>;
+  /**
+   * Replaces the body of the resource only while its stored body still equals `expected` (the body
+   * read before the change): false, and nothing written, when another writer changed or deleted it.
+   */
+  replaceResource(scope: Scope, resource: ResourceRecord, expected: ResourceRecord["body"]): Promise<boolean>;
   getResource(scope: Scope, type: string, id: string): Promise<ResourceRecord | undefined>;
   /** Resources of a type created after `afterId` (insertion order), at most `limit`. */
   listResources(scope: Scope, type: string, query: { afterId?: string; limit: number }): Promise<ResourceRecord[]>;

@@ -259,6 +259,48 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       assert.deepEqual((await store.getResource(scope, "build", "build-text"))!.body, { Name: text });
     });
 
+    it("inserts a resource only once, and replaces a body only while it is still the one read", async () => {
+      const other = { ...scope, region: "eu-central-1" };
+      const first = { type: "location", id: "custom-racks", body: { LocationName: "custom-racks", Tags: [{ Key: "a", Value: "1" }] } };
+      assert.equal(await store.insertResource(scope, first), true);
+      assert.equal(await store.insertResource(scope, { ...first, body: { LocationName: "again" } }), false);
+      assert.deepEqual(await store.getResource(scope, "location", "custom-racks"), first, "the second insert wrote nothing");
+      assert.equal(await store.insertResource(other, { ...first, body: { LocationName: "elsewhere" } }), true, "another region's own");
+
+      const read = (await store.getResource(scope, "location", "custom-racks"))!;
+      const second = { ...read.body, Tags: [{ Key: "a", Value: "2" }] };
+      assert.equal(await store.replaceResource(scope, { ...read, body: second }, read.body), true);
+      // A writer that read the first body is too late now: its change is refused, the second kept.
+      assert.equal(await store.replaceResource(scope, { ...read, body: { ...read.body, Tags: [] } }, read.body), false);
+      assert.deepEqual((await store.getResource(scope, "location", "custom-racks"))!.body, second);
+      assert.deepEqual((await store.getResource(other, "location", "custom-racks"))!.body, { LocationName: "elsewhere" });
+
+      // A deleted resource does not come back through a replace.
+      assert.equal(await store.deleteResource(scope, "location", "custom-racks"), true);
+      assert.equal(await store.replaceResource(scope, { ...read, body: second }, second), false);
+      assert.equal(await store.getResource(scope, "location", "custom-racks"), undefined);
+
+      // Bodies compare as data: nested objects, text beyond ASCII, numbers.
+      const rich = {
+        type: "build",
+        id: "build-rich",
+        body: { Name: "évènement ✓ 😀", Size: 1.5, Nested: { List: [1, "two", null, true] } },
+      };
+      assert.equal(await store.insertResource(scope, rich), true);
+      const stored = (await store.getResource(scope, "build", "build-rich"))!;
+      assert.equal(await store.replaceResource(scope, { ...rich, body: { ...stored.body, Size: 2 } }, stored.body), true);
+      assert.deepEqual((await store.getResource(scope, "build", "build-rich"))!.body, { ...rich.body, Size: 2 });
+      await assert.rejects(
+        store.replaceResource(scope, { ...rich, body: { Name: "before\u0000after" } }, { ...rich.body, Size: 2 }),
+        (err: Error) => err instanceof UnstorableText,
+      );
+      await assert.rejects(
+        store.insertResource(scope, { type: "build", id: "build-nul", body: { Name: "before\u0000after" } }),
+        (err: Error) => err instanceof UnstorableText,
+      );
+      assert.equal(await store.getResource(scope, "build", "build-nul"), undefined);
+    });
+
     it("applies inclusive millisecond time bounds", async () => {
       const fleet = fleetRecord(scope);
       await store.createFleet(fleet);

@@ -1,12 +1,12 @@
 /**
- * A fleet write that lost the race on every redo (StaleFleet once retryStale gives up): the
+ * A fleet or resource write that lost the race on every redo (StaleWrite once retryStale gives up): the
  * operations whose GameLift model lists ConflictException answer it (400), the others their
  * modelled InternalServiceException (500, not the generic "unexpected error"); both say to retry.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { staleFleetError } from "../../src/operations/stale-fleet.js";
-import { StaleFleet } from "../../src/store/conflicts.js";
+import { staleWriteError } from "../../src/operations/stale-write.js";
+import { StaleFleet, StaleResource } from "../../src/store/conflicts.js";
 
 const FLEET = "fleet-11111111-2222-3333-4444-555555555555";
 const MESSAGE = `Fleet ${FLEET} was changed by other requests each time this one tried to apply its change; nothing of it was applied. Retry the request.`;
@@ -20,7 +20,7 @@ describe("a fleet write that lost every redo", () => {
       "CreateFleetLocations",
       "RegisterCompute",
     ]) {
-      const error = staleFleetError(operation, new StaleFleet(FLEET));
+      const error = staleWriteError(operation, new StaleFleet(FLEET));
       assert.deepEqual([error.code, error.status, error.message], ["ConflictException", 400, MESSAGE], operation);
     }
   });
@@ -37,8 +37,17 @@ describe("a fleet write that lost every redo", () => {
       "constructor",
       undefined,
     ]) {
-      const error = staleFleetError(operation, new StaleFleet(FLEET));
+      const error = staleWriteError(operation, new StaleFleet(FLEET));
       assert.deepEqual([error.code, error.status, error.message], ["InternalServiceException", 500, MESSAGE], String(operation));
     }
+  });
+
+  it("names the resource when a build, alias or definition write lost every redo", () => {
+    const build = "build-11111111-2222-3333-4444-555555555555";
+    const said = `Build ${build} was changed by other requests each time this one tried to apply its change; nothing of it was applied. Retry the request.`;
+    const error = staleWriteError("UpdateBuild", new StaleResource("build", build));
+    assert.deepEqual([error.code, error.status, error.message], ["InternalServiceException", 500, said]);
+    const definition = staleWriteError("UpdateContainerGroupDefinition", new StaleResource("containergroupdefinition", "game"));
+    assert.match(definition.message, /^Container group definition game was changed/);
   });
 });
