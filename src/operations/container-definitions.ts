@@ -27,6 +27,7 @@ import type {
 import { inScope, parseRef, resourceArn } from "../fleets/ids.js";
 import { KeyedLock, retryStale } from "../fleets/lifecycle.js";
 import { conflict, invalidRequest, notFound } from "../protocol/errors.js";
+import { StaleResource } from "../store/conflicts.js";
 import type { FleetRecord, Scope, ResourceRecord } from "../store/types.js";
 import type { RequestContext, Services } from "./context.js";
 import { allFleets } from "./fleet-lookup.js";
@@ -371,8 +372,12 @@ async function deleteVersions(
     }
   }
   const kept = versions.filter((v) => !doomed.includes(v));
-  if (kept.length === 0) await services.store.deleteResource(ctx.scope, CONTAINER_GROUP_DEFINITION, version.Name!);
-  else {
+  if (kept.length === 0) {
+    // Only as read: a version another node added meanwhile is looked at again (retryStale).
+    if (!(await services.store.deleteResource(ctx.scope, CONTAINER_GROUP_DEFINITION, resource.id, resource.body))) {
+      throw new StaleResource(CONTAINER_GROUP_DEFINITION, resource.id);
+    }
+  } else {
     const body = withVersions(resource, kept);
     await saveChanged(services.store, ctx.scope, CONTAINER_GROUP_DEFINITION, resource.id, resource.body, plain(body));
   }

@@ -588,11 +588,12 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ type, id: r.resource_id, body: r.body }));
   }
 
-  async deleteResource(scope: Scope, type: string, id: string): Promise<boolean> {
+  async deleteResource(scope: Scope, type: string, id: string, expected?: ResourceRecord["body"]): Promise<boolean> {
     const { rowCount } = await this.pool.query({
       name: "delete-resource",
-      text: "DELETE FROM resources WHERE account_id = $1 AND region = $2 AND type = $3 AND resource_id = $4",
-      values: [scope.accountId, scope.region, type, id],
+      text: `DELETE FROM resources WHERE account_id = $1 AND region = $2 AND type = $3 AND resource_id = $4
+             AND ($5::jsonb IS NULL OR body = $5::jsonb)`,
+      values: [scope.accountId, scope.region, type, id, expected === undefined ? null : JSON.stringify(expected)],
     });
     return (rowCount ?? 0) > 0;
   }

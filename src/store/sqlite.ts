@@ -285,7 +285,9 @@ export class SqliteStore implements Store {
                              CASE WHEN @after IS NULL THEN 0 ELSE 9223372036854775807 END)
          ORDER BY pk LIMIT @limit`,
       ),
-      deleteResource: db.prepare("DELETE FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ?"),
+      deleteResource: db.prepare(
+        "DELETE FROM resources WHERE account_id = ? AND region = ? AND type = ? AND resource_id = ? AND (? IS NULL OR body = ?)",
+      ),
       readClock: db.prepare<[], { now_ms: number }>("SELECT now_ms FROM service_clock WHERE id = 1"),
       advanceClock: db.prepare(
         "INSERT INTO service_clock (id, now_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET now_ms = max(now_ms, excluded.now_ms)",
@@ -624,8 +626,9 @@ export class SqliteStore implements Store {
       .map((row) => ({ type, id: row.resource_id, body: JSON.parse(row.body) }));
   }
 
-  async deleteResource(scope: Scope, type: string, id: string): Promise<boolean> {
-    return this.stmts.deleteResource.run(scope.accountId, scope.region, type, id).changes > 0;
+  async deleteResource(scope: Scope, type: string, id: string, expected?: ResourceRecord["body"]): Promise<boolean> {
+    const body = expected === undefined ? null : JSON.stringify(expected);
+    return this.stmts.deleteResource.run(scope.accountId, scope.region, type, id, body, body).changes > 0;
   }
 
   async readClock(): Promise<number | undefined> {

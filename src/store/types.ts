@@ -250,8 +250,11 @@ export interface ResourceStore {
   getResource(scope: Scope, type: string, id: string): Promise<ResourceRecord | undefined>;
   /** Resources of a type created after `afterId` (insertion order), at most `limit`. */
   listResources(scope: Scope, type: string, query: { afterId?: string; limit: number }): Promise<ResourceRecord[]>;
-  /** True when there was such a resource. */
-  deleteResource(scope: Scope, type: string, id: string): Promise<boolean>;
+  /**
+   * True when there was such a resource (and, given `expected`, its body still equalled it, as in
+   * replaceResource: otherwise nothing is deleted).
+   */
+  deleteResource(scope: Scope, type: string, id: string, expected?: ResourceRecord["body"]): Promise<boolean>;
 }
 
 /** The service clock's high-water mark, shared by all nodes: the clock never runs behind it. */

@@ -275,6 +275,11 @@ export function storeContract(name: string, factory: StoreFactory, skip?: string
       assert.deepEqual((await store.getResource(scope, "location", "custom-racks"))!.body, second);
       assert.deepEqual((await store.getResource(other, "location", "custom-racks"))!.body, { LocationName: "elsewhere" });
 
+      // A delete given the body it read deletes nothing once another writer changed it.
+      assert.equal(await store.deleteResource(scope, "location", "custom-racks", read.body), false);
+      assert.deepEqual((await store.getResource(scope, "location", "custom-racks"))!.body, second);
+      assert.equal(await store.deleteResource(other, "location", "custom-racks", { LocationName: "elsewhere" }), true);
+      assert.equal(await store.getResource(other, "location", "custom-racks"), undefined);
       // A deleted resource does not come back through a replace.
       assert.equal(await store.deleteResource(scope, "location", "custom-racks"), true);
       assert.equal(await store.replaceResource(scope, { ...read, body: second }, second), false);

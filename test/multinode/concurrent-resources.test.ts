@@ -10,6 +10,7 @@ import {
   CreateAliasCommand,
   CreateLocationCommand,
   DeleteBuildCommand,
+  DeleteContainerGroupDefinitionCommand,
   DescribeAliasCommand,
   DescribeBuildCommand,
   ListContainerGroupDefinitionVersionsCommand,
@@ -81,6 +82,27 @@ describe("concurrent writes to one resource from two PostgreSQL nodes", { skip }
     );
     const descriptions = ContainerGroupDefinitions!.filter((d) => d.VersionNumber! > 1).map((d) => d.VersionDescription);
     assert.deepEqual([...descriptions].sort(), Array.from({ length: 10 }, (_, i) => `from call ${i}`).sort(), "each call's version");
+  });
+
+  it("deleting a definition's only version while another node adds one: the added version is kept", async () => {
+    for (let round = 0; round < 10; round++) {
+      const Name = `race-${round}`;
+      await gameContainerGroup(clients[0]!, Name);
+      const [deleted, updated] = await Promise.allSettled([
+        on(0).send(new DeleteContainerGroupDefinitionCommand({ Name, VersionNumber: 1 })),
+        on(1).send(new UpdateContainerGroupDefinitionCommand({ Name, GameServerContainerDefinition: gameServerContainer(2) })),
+      ]);
+      assert.equal(deleted.status, "fulfilled", `${Name}: the delete`);
+      const left = await clients[0]!.send(new ListContainerGroupDefinitionVersionsCommand({ Name })).then(
+        (r) => r.ContainerGroupDefinitions!.map((d) => d.VersionNumber),
+        (err: Error) => err.name,
+      );
+      if (updated.status === "fulfilled") assert.deepEqual(left, [2], `${Name}: the update's version survives the delete of version 1`);
+      else {
+        assert.equal((updated.reason as Error).name, "NotFoundException", Name);
+        assert.equal(left, "NotFoundException", `${Name}: deleted before the update`);
+      }
+    }
   });
 
   it("CreateLocation of one name on both nodes at once: one is created, the other is a ConflictException", async () => {
