@@ -83,14 +83,14 @@ interface FleetRow {
 
 type EventRow = EventColumns;
 
+/** Bytes per database page for a new file (SQLite's default is 4,096). */
+const PAGE_SIZE = 16_384;
+
 /**
  * What the event ID index (events_event_id, schema version 6) holds of a stored ID: the first 8
  * bytes of a UUID, any other ID whole. A lookup by ID must name exactly this expression for SQLite
  * to use the index, then compare the whole ID.
  */
-/** Bytes per database page for a new file (SQLite's default is 4,096). */
-const PAGE_SIZE = 16_384;
-
 const idKey = (id: string) => `CASE WHEN typeof(${id}) = 'blob' THEN substr(${id}, 1, 8) ELSE ${id} END`;
 
 /**
