@@ -11,11 +11,10 @@ import type {
   UntagResourceRequest,
 } from "@aws-sdk/client-gamelift";
 import { inScope, parseRef } from "../fleets/ids.js";
-import { retryStale } from "../fleets/lifecycle.js";
 import { invalidRequest, notFound, ServiceError } from "../protocol/errors.js";
 import type { RequestContext, Services } from "./context.js";
 import { liveForChange } from "./fleets.js";
-import { saveChanged } from "./resources.js";
+import { changeResource } from "./resources.js";
 
 /** Tags one resource may carry, as across AWS. */
 export const MAX_TAGS = 50;
@@ -52,19 +51,27 @@ async function resolve(services: Services, ctx: RequestContext, arn: string): Pr
   }
   // A container group definition's ARN may name a version; tags belong to the definition.
   const id = ref.type === "containergroupdefinition" ? ref.id.split(":")[0]! : ref.id;
+  const { store } = services;
   const type = ref.type;
-  const resource = await services.store.getResource(ctx.scope, type, id);
-  if (!resource) throw missing();
+  const bodyNow = async () => {
+    const found = await store.getResource(ctx.scope, type, id);
+    if (!found) throw missing();
+    return found.body;
+  };
+  const resource = await bodyNow();
   return {
-    read: async () => (resource.body.Tags as Tag[] | undefined) ?? [],
+    read: async () => (resource.Tags as Tag[] | undefined) ?? [],
     // From a fresh read each time: a change another request or node made meanwhile is kept.
-    write: (change) =>
-      retryStale(async () => {
-        const now = await services.store.getResource(ctx.scope, type, id);
-        if (!now) throw missing();
-        const body = { ...now.body, Tags: change((now.body.Tags as Tag[] | undefined) ?? []) };
-        await saveChanged(services.store, ctx.scope, type, id, now.body, body);
-      }),
+    write: async (change) => {
+      await changeResource(
+        store,
+        ctx.scope,
+        type,
+        bodyNow,
+        () => id,
+        (body) => ({ ...body, Tags: change((body.Tags as Tag[] | undefined) ?? []) }),
+      );
+    },
   };
 }
 
