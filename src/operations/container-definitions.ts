@@ -188,8 +188,6 @@ export async function createContainerGroupDefinition(
   checkContainers(type, input.GameServerContainerDefinition, input.SupportContainerDefinitions);
   checkTags(input.Tags ?? []);
   const name = input.Name!;
-  const exists = () => conflict(`Container group definition ${name} already exists.`);
-  if (await services.store.getResource(ctx.scope, CONTAINER_GROUP_DEFINITION, name)) throw exists();
   const containers = resolved(input.GameServerContainerDefinition, input.SupportContainerDefinitions);
   const problem = copyProblem(imagesOf(containers), ctx.scope.region);
   const version: StoredVersion = {
@@ -208,8 +206,10 @@ export async function createContainerGroupDefinition(
     ...(problem ? { StatusReason: problem } : {}),
   };
   const body: StoredDefinition = { Versions: [version], ...(input.Tags?.length ? { Tags: input.Tags } : {}) };
-  // Another request or node may have created it since the check above.
-  if (!(await services.store.insertResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: name, body: plain(body) }))) throw exists();
+  // One name once, also when two requests or nodes create it at the same time.
+  if (!(await services.store.insertResource(ctx.scope, { type: CONTAINER_GROUP_DEFINITION, id: name, body: plain(body) }))) {
+    throw conflict(`Container group definition ${name} already exists.`);
+  }
   return { ContainerGroupDefinition: toDefinition(version, services.clock.now()) };
 }
 
