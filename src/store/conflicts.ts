@@ -27,7 +27,6 @@ const RESOURCE_NAMES: Record<string, string> = {
   script: "Script",
   location: "Custom location",
   containergroupdefinition: "Container group definition",
-  vpcpeeringauthorization: "VPC peering authorization",
 };
 
 /** A resource (build, alias, script, location, container group definition) changed or deleted since it was read. */
