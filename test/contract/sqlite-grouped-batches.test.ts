@@ -12,21 +12,12 @@ import { SqliteStore } from "../../src/store/sqlite.js";
 import { isUniqueViolation } from "../../src/store/conflicts.js";
 import { fleetArn } from "../../src/fleets/ids.js";
 import { newEventId } from "../../src/store/event-ids.js";
-import type { FleetRecord, NewEvent, Scope, StoredEvent } from "../../src/store/types.js";
+import type { NewEvent, Scope, StoredEvent } from "../../src/store/types.js";
+import { fleetRecord } from "./store-contract.js";
 
 const scope: Scope = { accountId: "333333333333", region: "eu-west-1" };
 const fleetIds = ["a", "b", "c"].map((x) => `fleet-${x.repeat(8)}-0000-4000-8000-000000000000`);
-const fleet = (fleetId: string): FleetRecord => ({
-  ...scope,
-  fleetId,
-  fleetArn: fleetArn(scope, fleetId),
-  name: fleetId.slice(6, 14),
-  kind: "external",
-  status: "ACTIVE",
-  creationTimeMs: 0,
-  deleted: false,
-  attributes: {},
-});
+const fleet = (fleetId: string) => fleetRecord(scope, { fleetId, fleetArn: fleetArn(scope, fleetId), name: fleetId.slice(6, 14) });
 
 // Fleets c, a, b in turn; every third pair shares an EventTime within its fleet, so order breaks ties.
 const batch: NewEvent[] = Array.from({ length: 30 }, (_, i) => {

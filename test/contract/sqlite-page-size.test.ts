@@ -9,23 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteStore } from "../../src/store/sqlite.js";
-import { fleetArn } from "../../src/fleets/ids.js";
 import { newEventId } from "../../src/store/event-ids.js";
-import type { FleetRecord, NewEvent, Scope } from "../../src/store/types.js";
+import type { NewEvent, Scope } from "../../src/store/types.js";
+import { fleetRecord } from "./store-contract.js";
 
 const scope: Scope = { accountId: "444444444444", region: "us-west-2" };
-const fleetId = "fleet-dddddddd-0000-4000-8000-000000000000";
-const fleet: FleetRecord = {
-  ...scope,
-  fleetId,
-  fleetArn: fleetArn(scope, fleetId),
-  name: "pages",
-  kind: "external",
-  status: "ACTIVE",
-  creationTimeMs: 0,
-  deleted: false,
-  attributes: {},
-};
+const fleet = fleetRecord(scope, { name: "pages" });
+const fleetId = fleet.fleetId;
 // Long enough messages that 500 events fill many pages of either size.
 const events: NewEvent[] = Array.from({ length: 500 }, (_, i) => ({
   eventId: newEventId(),
